@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// vnf-broker command-line entry point: dispatches subcommands (DESIGN.md §3.1).
+// Each subcommand lives in commands/<name>.ts and is loaded only when used.
+import { EXIT_USAGE, printErr, reportError, type CommandHandler } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandHandler> }> = {
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
+  return `usage: vnf-broker <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    printErr(`vnf-broker: unknown command '${name}'\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  const handler = await command.load();
+  return handler(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => { process.exitCode = reportError(error); },
+);

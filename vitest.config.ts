@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// forks pool: ssh2 and cpu-features are native addons. Lab suites raise their own timeouts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
