@@ -196,8 +196,29 @@ export interface Diagnostic {
   rule: string;
 }
 
+/** Where a template's rendered values land; decides how values are encoded and checked. */
+export type TemplateLanding = 'cli' | 'url' | 'json' | 'header' | 'text' | 'host' | 'regex' | 'credential';
+
+/**
+ * One template string in the canonical dictionary, with the source position it came from, so that
+ * compile errors and "undeclared data field" warnings point at the user's file.
+ */
+export interface TemplateSite {
+  /** JSON pointer into the canonical Dictionary, e.g. /services/Routing/operations/add/steps/0/commands/2 */
+  pointer: string;
+  /** canonical handlebars source */
+  source: string;
+  landing: TemplateLanding;
+  /** service whose data declaration applies (absent for connections/healthchecks/bootstrap) */
+  service?: string;
+  line: number;
+  col: number;
+}
+
 export interface LoadedDictionary {
   dictionary: Dictionary;
+  /** every template string of the canonical dictionary (strings containing "{{") */
+  templateSites: TemplateSite[];
   /** the original YAML text */
   source: string;
   file: string;
