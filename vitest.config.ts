@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // lab suites run in a second pass inside the broker network namespace (test/lab/run.ts)
+    exclude: ['**/node_modules/**', 'test/**/*.lab.test.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -2,6 +2,10 @@
 // seed-variant normalisation, and what templates, workflows and the API consume. Templates here are
 // canonical handlebars source ({{get_data.x}}, {{get_cs_data.y}}, {{#if ...}}), not yet compiled.
 
+import type { TemplateLanding } from '../template/landing.js';
+
+export type { TemplateLanding };
+
 export const DATA_TYPES = ['string', 'integer', 'boolean', 'ip', 'cidr', 'port', 'enum', 'secret'] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
@@ -196,8 +200,6 @@ export interface Diagnostic {
   rule: string;
 }
 
-/** Where a template's rendered values land; decides how values are encoded and checked. */
-export type TemplateLanding = 'cli' | 'url' | 'json' | 'header' | 'text' | 'host' | 'regex' | 'credential';
 
 /**
  * One template string in the canonical dictionary, with the source position it came from, so that
