@@ -4,6 +4,9 @@
 import { EXIT_USAGE, printErr, reportError, type CommandHandler } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandHandler> }> = {
+  audit: { summary: 'verify the audit hash chain / show audit records for auditors', load: async () => (await import('./commands/audit.js')).default },
+  render: { summary: 'dry run: print the commands/requests an operation would send (secrets redacted)', load: async () => (await import('./commands/render.js')).default },
+  validate: { summary: 'check provider dictionaries (--strict: seed syntax is an error)', load: async () => (await import('./commands/validate.js')).default },
 };
 
 function usage(): string {
