@@ -12,6 +12,7 @@ export const AUDIT_EVENT_TYPES = [
   'hostkey.rejected',
   'provider.changed',
   'audit.read',
+  'audit.rotated',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -36,6 +37,8 @@ export interface AuditHttp {
   body_sha256?: string;
   /** redacted, bounded excerpt of the request body */
   body_excerpt?: string;
+  /** raw request body (events only): the sink stores body_sha256 + a redacted body_excerpt instead */
+  body?: string;
 }
 
 /** What a caller supplies; every field optional except type. */
@@ -62,14 +65,18 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
   /** values that must never appear in the record (credentials known to the caller) */
   secrets?: readonly string[];
+  /** extra key names (e.g. data fields typed `secret`) whose values are redacted wherever they appear */
+  secret_fields?: readonly string[];
 }
 
 /** A persisted record: the event with output replaced by digest + excerpt, plus chain fields. */
-export interface AuditRecord extends Omit<AuditEvent, 'output' | 'secrets'> {
+export interface AuditRecord extends Omit<AuditEvent, 'output' | 'secrets' | 'secret_fields'> {
   seq: number;
   time: string;
   output_sha256?: string;
   output_excerpt?: string;
+  /** HMAC mode only: first 16 hex digits of SHA-256(key), so verify can tell a wrong key from an edit */
+  key_id?: string;
   prev: string;
   hash: string;
 }

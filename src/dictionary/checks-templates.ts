@@ -8,7 +8,7 @@ export function checkTemplates(built: Built, bag: DiagnosticBag): void {
   const { dictionary: d, sites, sitePaths, mapper, explicitGetData } = built;
   for (const site of sites) {
     const path = sitePaths.get(site) ?? [];
-    const scan = scanTemplate(site.source);
+    const scan = scanTemplate(site.source, site.landing);
     const offsetOf = (line: number, column: number): number => lineOffset(site.source, line) + column;
     for (const p of scan.problems) bag.error(mapper.posIn(path, offsetOf(p.line, p.column)), p.rule, p.message);
     if (scan.problems.length > 0) continue;

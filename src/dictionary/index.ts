@@ -16,4 +16,3 @@ export { toCanonicalObject, toCanonicalYaml, REDACTED } from './canonical-print.
 export { dictionarySchema } from './schema.js';
 export { DICTIONARIES_DIR } from './paths.js';
 export { MAX_SOURCE_BYTES } from './load-yaml.js';
-export { BLOCK_HELPERS, VALUE_HELPERS } from './template-check.js';

@@ -57,7 +57,7 @@ describe('regex checks', () => {
 
 describe('template scanning', () => {
   it('collects references', () => {
-    const scan = scanTemplate('{{#if (and get_data.a (not get_data.b))}}{{get_cs_data.ip}} {{timestamp}}{{/if}}');
+    const scan = scanTemplate('{{#if (and get_data.a (not get_data.b))}}{{get_cs_data.ip}} {{timestamp}}{{/if}}', 'text');
     expect(scan.problems).toEqual([]);
     expect(scan.dataRefs.map((r) => r.name)).toEqual(['a', 'b']);
     expect(scan.contextRefs).toEqual(['ip']);
@@ -71,9 +71,9 @@ describe('template scanning', () => {
     ['{{this}}', 'is not available'],
     ['{{get_data}}', "unknown variable 'get_data'"],
     ['{{#if a b}}x{{/if}}', 'exactly one condition'],
-    ['{{eq a=1}}', 'hash arguments'],
+    ['{{#if (eq get_data.a get_data.b x=1)}}y{{/if}}', 'hash arguments'],
     ['{{#if get_data.a}}x{{/unless}}', 'template syntax error'],
   ])('%s → %s', (source, fragment) => {
-    expect(scanTemplate(source).problems.map((p) => p.message).join('\n')).toContain(fragment);
+    expect(scanTemplate(source, 'text').problems.map((p) => p.message).join('\n')).toContain(fragment);
   });
 });

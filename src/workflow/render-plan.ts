@@ -1,0 +1,230 @@
+// Dry-run rendering of one service operation (DESIGN.md §3.1 `render`): validates the input, renders
+// every step for its connection, and offers the redacted plan for output and the raw one for execution.
+import { VnfError } from '../errors.js';
+import type { ApplianceContext } from '../dictionary/appliance-model.js';
+import type {
+  Connection, ConnectionType, Dictionary, LoadedDictionary, ResponseSpec, Step,
+} from '../dictionary/model.js';
+import { REDACTED, RenderScope, redactDeep, validateData, type TemplateLanding } from '../template/index.js';
+import { applianceSecretKeys, applianceSecrets, applianceValues, isSecretName } from './values.js';
+
+export interface RenderedSshStep {
+  connection: string;
+  transport: 'ssh';
+  commands: string[];
+}
+
+export interface RenderedHttpStep {
+  connection: string;
+  transport: 'http' | 'https';
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export type RenderedStep = RenderedSshStep | RenderedHttpStep;
+
+/** A connection with its templates rendered; `host` is bare (no IPv6 brackets), ready to dial. */
+export interface RenderedConnection {
+  name: string;
+  type: ConnectionType;
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  private_key?: string;
+  verify_ssl: boolean;
+  timeout: number;
+}
+
+export interface StepResponse {
+  spec?: ResponseSpec;
+  /** the spec's success/error patterns, rendered with values regex-escaped */
+  patterns: { success_pattern?: string; error_pattern?: string };
+}
+
+export interface RenderedOperation {
+  /** unredacted: for the executor only, never for output */
+  steps: RenderedStep[];
+  /** parallel to steps */
+  responses: StepResponse[];
+  connections: Record<string, RenderedConnection>;
+  /** the operation's scope: render callbacks/prompts with the same values, and collect their secrets */
+  scope: RenderScope;
+}
+
+export interface RenderOperationInput {
+  dictionary: LoadedDictionary | Dictionary;
+  appliance: ApplianceContext;
+  service: string;
+  operation: string;
+  data?: unknown;
+  now?: Date | (() => Date);
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'api-key']);
+
+function isLoaded(d: LoadedDictionary | Dictionary): d is LoadedDictionary {
+  return 'templateSites' in d && 'dictionary' in d;
+}
+
+function jsonPointer(segments: readonly (string | number)[]): string {
+  return segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+function semantic(message: string): VnfError {
+  return new VnfError('VNF_ERR_DICT_SEMANTIC', message);
+}
+
+/** Renders a credential that may legitimately be absent (an SSH key instead of a password ...). */
+function optionalCredential(scope: RenderScope, source: string | undefined): string | undefined {
+  if (source === undefined) return undefined;
+  try {
+    return scope.render(source, 'credential');
+  } catch (error) {
+    if (error instanceof VnfError && error.code === 'VNF_ERR_TEMPLATE_MISSING_VALUE') return undefined;
+    throw error;
+  }
+}
+
+export function renderConnection(scope: RenderScope, conn: Connection): RenderedConnection & { urlHost: string } {
+  const urlHost = scope.render(conn.host, 'host');
+  const host = urlHost.startsWith('[') ? urlHost.slice(1, -1) : urlHost;
+  const username = optionalCredential(scope, conn.username);
+  const password = optionalCredential(scope, conn.password);
+  const privateKey = optionalCredential(scope, conn.private_key);
+  return {
+    name: conn.name, type: conn.type, host, urlHost, port: conn.port, verify_ssl: conn.verify_ssl, timeout: conn.timeout,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(privateKey !== undefined ? { private_key: privateKey } : {}),
+  };
+}
+
+function bodyLanding(sites: ReadonlyMap<string, TemplateLanding>, pointer: string, headers: Record<string, string>, body: string): TemplateLanding {
+  const site = sites.get(pointer);
+  if (site === 'json' || site === 'text') return site;
+  const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  return /json/i.test(type) || /^\s*[[{]/.test(body) ? 'json' : 'text';
+}
+
+interface StepEnv {
+  scope: RenderScope;
+  dictionary: Dictionary;
+  sites: ReadonlyMap<string, TemplateLanding>;
+  connections: Record<string, RenderedConnection & { urlHost: string }>;
+  base: (string | number)[];
+}
+
+function renderHttp(step: Step, conn: Connection, rc: RenderedConnection & { urlHost: string }, index: number, env: StepEnv): RenderedHttpStep {
+  const { scope } = env;
+  const method = (step.method ?? 'GET').toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw semantic(`step ${index}: invalid HTTP method`);
+  const urlSource = step.url ?? '/';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(urlSource)) throw semantic(`step ${index}: url must be a path relative to connection '${conn.name}'`);
+  let path = scope.render(urlSource, 'url');
+  if (!path.startsWith('/')) path = `/${path}`;
+  const sources: Record<string, string> = {};
+  for (const [name, value] of [...Object.entries(conn.headers ?? {}), ...Object.entries(step.headers ?? {})]) {
+    if (!HEADER_NAME.test(name)) throw semantic(`step ${index}: invalid header name`);
+    const clash = Object.keys(sources).find((k) => k.toLowerCase() === name.toLowerCase());
+    if (clash !== undefined) delete sources[clash];
+    sources[name] = value;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(sources)) headers[name] = scope.render(value, 'header');
+  const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  if ((conn.auth ?? 'basic') === 'basic' && !hasAuth && rc.username !== undefined && rc.password !== undefined) {
+    if (rc.username.includes(':')) {
+      throw new VnfError('VNF_ERR_TEMPLATE_UNSAFE_VALUE', `connection '${conn.name}': a basic-auth username cannot contain ':'`);
+    }
+    const token = Buffer.from(`${rc.username}:${rc.password}`, 'utf8').toString('base64');
+    scope.addSecret(token);
+    headers.Authorization = `Basic ${token}`;
+  }
+  let body: string | null = null;
+  if (step.body !== undefined) {
+    const landing = bodyLanding(env.sites, jsonPointer([...env.base, index, 'body']), headers, step.body);
+    body = scope.render(step.body, landing);
+  }
+  return { connection: conn.name, transport: conn.type as 'http' | 'https', method, url: `${conn.type}://${rc.urlHost}:${rc.port}${path}`, headers, body };
+}
+
+function renderStep(step: Step, index: number, env: StepEnv): { step: RenderedStep; response: StepResponse } {
+  const { scope, dictionary } = env;
+  const conn = Object.hasOwn(dictionary.connections, step.connection) ? dictionary.connections[step.connection] : undefined;
+  if (!conn) throw semantic(`step ${index} names unknown connection '${step.connection}'`);
+  const rc = (env.connections[conn.name] ??= renderConnection(scope, conn));
+  const rendered: RenderedStep = conn.type === 'ssh'
+    ? {
+      connection: conn.name,
+      transport: 'ssh',
+      // a command that renders empty (a false conditional) is not sent
+      commands: (step.commands ?? []).map((c) => scope.render(c, 'cli')).filter((c) => c.trim() !== ''),
+    }
+    : renderHttp(step, conn, rc, index, env);
+  const patterns: StepResponse['patterns'] = {};
+  if (step.response?.success_pattern !== undefined) patterns.success_pattern = scope.render(step.response.success_pattern, 'regex');
+  if (step.response?.error_pattern !== undefined) patterns.error_pattern = scope.render(step.response.error_pattern, 'regex');
+  return { step: rendered, response: { ...(step.response ? { spec: step.response } : {}), patterns } };
+}
+
+/** Validates `data` against the service's declaration, then renders every step of the operation. */
+export function renderOperation(input: RenderOperationInput): RenderedOperation {
+  const dictionary = isLoaded(input.dictionary) ? input.dictionary.dictionary : input.dictionary;
+  const sites = new Map<string, TemplateLanding>(
+    isLoaded(input.dictionary) ? input.dictionary.templateSites.map((s) => [s.pointer, s.landing]) : [],
+  );
+  const service = Object.hasOwn(dictionary.services, input.service) ? dictionary.services[input.service] : undefined;
+  if (!service) {
+    throw new VnfError('VNF_ERR_DICT_SERVICE_NOT_FOUND', `dictionary '${dictionary.name}' has no service '${input.service}' (services: ${Object.keys(dictionary.services).join(', ') || 'none'})`);
+  }
+  const operation = Object.hasOwn(service.operations, input.operation) ? service.operations[input.operation] : undefined;
+  if (!operation) {
+    throw new VnfError('VNF_ERR_DICT_OPERATION_NOT_FOUND', `service '${service.name}' has no operation '${input.operation}' (operations: ${Object.keys(service.operations).join(', ') || 'none'})`);
+  }
+  // a service declares its fields once; `required` binds only the operations that use the field
+  const used = new Set(operation.get_data);
+  const fields = Object.fromEntries(Object.entries(service.data).map(([name, f]) => [name, used.has(name) ? f : { ...f, required: false }]));
+  const data = validateData(fields, input.data);
+  const csData = applianceValues(input.appliance);
+  const scope = new RenderScope({
+    data,
+    fields,
+    secretData: Object.entries(fields).filter(([name, f]) => f.type === 'secret' || isSecretName(name)).map(([name]) => name),
+    csData,
+    secretCs: applianceSecretKeys(csData),
+    ...(input.now !== undefined ? { now: input.now } : {}),
+  });
+  for (const secret of applianceSecrets(input.appliance)) scope.addSecret(secret);
+  const env: StepEnv = { scope, dictionary, sites, connections: {}, base: ['services', input.service, 'operations', input.operation, 'steps'] };
+  const steps: RenderedStep[] = [];
+  const responses: StepResponse[] = [];
+  operation.steps.forEach((step, index) => {
+    const out = renderStep(step, index, env);
+    steps.push(out.step);
+    responses.push(out.response);
+  });
+  const connections: Record<string, RenderedConnection> = {};
+  for (const [name, { urlHost: _urlHost, ...rc }] of Object.entries(env.connections)) connections[name] = rc;
+  return { steps, responses, connections, scope };
+}
+
+function maskHeader(value: string): string {
+  const scheme = /^(Basic|Bearer|Token|Digest|Negotiate)\s+/i.exec(value)?.[0];
+  return scheme ? `${scheme}${REDACTED}` : REDACTED;
+}
+
+/** The plan as `render` prints it: every secret form replaced by ***, credential headers masked. */
+export function redactedPlan(rendered: Pick<RenderedOperation, 'steps' | 'scope'>): { steps: RenderedStep[] } {
+  const steps = redactDeep(rendered.steps, rendered.scope.secretForms());
+  for (const step of steps) {
+    if (step.transport === 'ssh') continue;
+    for (const name of Object.keys(step.headers)) {
+      if (SENSITIVE_HEADERS.has(name.toLowerCase())) step.headers[name] = maskHeader(step.headers[name] ?? '');
+    }
+  }
+  return { steps };
+}

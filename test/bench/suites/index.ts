@@ -1,0 +1,2 @@
+// The benchmark suites `npm run bench` runs, in order: add one import per suite file here.
+import './audit-append.js';
