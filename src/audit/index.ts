@@ -5,7 +5,7 @@ export { canonicalJson } from './canonical-json.js';
 export { GENESIS_PREV, chainHash, recordHash, sha256Hex } from './chain.js';
 export { HMAC_KEY_MIN_BYTES, hmacKeyId, loadHmacKey } from './hmac-key.js';
 export { REDACTED, Redactor, collectSecrets, truncateUtf8, type RedactExtra } from './redact.js';
-export { secretVariants } from './secret-variants.js';
+export { MIN_SECRET_LENGTH, secretVariants } from './secret-variants.js';
 export { DEFAULT_EXCERPT_BYTES, buildRecordBody, type RecordBody } from './record-builder.js';
 export { AuditLog, openAuditLog, type AuditLogOptions, type AuditLogStatus } from './writer.js';
 export { listRotated, rotatedName, type RotatedFile } from './log-files.js';

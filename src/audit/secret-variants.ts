@@ -3,6 +3,12 @@
 
 /** Base64 fragments shorter than this are not redacted on their own: too likely to hit innocent text. */
 const MIN_FRAGMENT = 6;
+/**
+ * Secret values shorter than this are not searched for inside text (a 1-3 character value would
+ * shred every word it occurs in); they are still redacted as values of credential-named fields,
+ * sensitive headers and `key=value` pairs.
+ */
+export const MIN_SECRET_LENGTH = 4;
 
 function base64Fragments(secret: Buffer, alphabet: 'base64' | 'base64url'): string[] {
   const out: string[] = [];
@@ -18,9 +24,9 @@ function base64Fragments(secret: Buffer, alphabet: 'base64' | 'base64url'): stri
   return out;
 }
 
-/** All variants of one secret, longest first. Empty secrets yield nothing. */
+/** All variants of one secret, longest first. Secrets under MIN_SECRET_LENGTH yield nothing. */
 export function secretVariants(secret: string): string[] {
-  if (secret === '') return [];
+  if (secret.length < MIN_SECRET_LENGTH) return [];
   const variants = new Set<string>([secret]);
   const pct = encodeURIComponent(secret);
   variants.add(pct);

@@ -10,4 +10,3 @@ export {
   type DataValue, type FieldCheck, type FieldSpec, type FieldType,
 } from './data-types.js';
 export { validateData, secretFieldNames, secretDataValues, type DataProblem, type ValidatedData } from './data-validate.js';
-export { REDACTED, redactDeep, redactText } from './redact.js';

@@ -5,7 +5,8 @@ import type { ApplianceContext } from '../dictionary/appliance-model.js';
 import type {
   Connection, ConnectionType, Dictionary, LoadedDictionary, ResponseSpec, Step,
 } from '../dictionary/model.js';
-import { REDACTED, RenderScope, redactDeep, validateData, type TemplateLanding } from '../template/index.js';
+import { RenderScope, validateData, type TemplateLanding } from '../template/index.js';
+import { REDACTED, Redactor } from '../audit/index.js';
 import { applianceSecretKeys, applianceSecrets, applianceValues, isSecretName } from './values.js';
 
 export interface RenderedSshStep {
@@ -219,12 +220,14 @@ function maskHeader(value: string): string {
 
 /** The plan as `render` prints it: every secret form replaced by ***, credential headers masked. */
 export function redactedPlan(rendered: Pick<RenderedOperation, 'steps' | 'scope'>): { steps: RenderedStep[] } {
-  const steps = redactDeep(rendered.steps, rendered.scope.secretForms());
-  for (const step of steps) {
-    if (step.transport === 'ssh') continue;
+  const steps = new Redactor(rendered.scope.secretForms()).value(rendered.steps) as RenderedStep[];
+  steps.forEach((step, i) => {
+    const original = rendered.steps[i];
+    if (step.transport === 'ssh' || original === undefined || original.transport === 'ssh') return;
+    // keep the auth scheme visible (Basic/Bearer ...), never the credential
     for (const name of Object.keys(step.headers)) {
-      if (SENSITIVE_HEADERS.has(name.toLowerCase())) step.headers[name] = maskHeader(step.headers[name] ?? '');
+      if (SENSITIVE_HEADERS.has(name.toLowerCase())) step.headers[name] = maskHeader(original.headers[name] ?? '');
     }
-  }
+  });
   return { steps };
 }
