@@ -59,6 +59,15 @@ export const ERROR_CATALOGUE = {
   VNF_ERR_SSH_DISCONNECTED: spec(502, true, 'exec', 'The SSH connection closed while a command was running.'),
   VNF_ERR_SSH_PROMPT_TIMEOUT: spec(504, true, 'prompt', 'The expected CLI prompt did not arrive in time.'),
   VNF_ERR_SSH_COMMAND_FAILED: spec(502, false, 'exec', 'The appliance reported an error for a command (error pattern or exit status).'),
+  VNF_ERR_SSH_EXEC_TIMEOUT: spec(504, true, 'timeout', 'An SSH exec command did not finish in time; its channel was closed.'),
+
+  // certificates (CA, issuing, CSRs, CRLs)
+  VNF_ERR_CERT_INVALID: spec(400, false, 'validation', 'A certificate, key or CSR is malformed or unsuitable (not PEM, not RSA, not a CA, key does not match).'),
+  VNF_ERR_CERT_NAME_INVALID: spec(400, false, 'validation', 'A certificate name (CN or SAN) is not a valid DNS name or IP address.'),
+  VNF_ERR_CERT_CSR_SIGNATURE: spec(400, false, 'validation', 'A CSR\'s self-signature does not verify (tampered or corrupt); nothing was signed.'),
+  VNF_ERR_CERT_FILE_EXISTS: spec(409, false, 'validation', 'A certificate or key file already exists; it is never overwritten without --force.'),
+  VNF_ERR_CERT_WRITE: spec(500, false, 'exec', 'Certificate or key files could not be written.'),
+  VNF_ERR_CERT_CRL_INVALID: spec(400, false, 'validation', 'A certificate revocation list could not be loaded (not PEM, or rejected by TLS).'),
 
   // TLS and HTTP to appliances
   VNF_ERR_TLS_VERIFY: spec(502, false, 'handshake', 'The appliance TLS certificate did not verify against the CA or pin.'),

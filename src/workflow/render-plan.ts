@@ -3,7 +3,7 @@
 import { VnfError } from '../errors.js';
 import type { ApplianceContext } from '../dictionary/appliance-model.js';
 import type {
-  Connection, ConnectionType, Dictionary, LoadedDictionary, ResponseSpec, Step,
+  Connection, Dictionary, LoadedDictionary, ResponseSpec, Step,
 } from '../dictionary/model.js';
 import { RenderScope, validateData, type TemplateLanding } from '../template/index.js';
 import { REDACTED, Redactor } from '../audit/index.js';
@@ -27,17 +27,8 @@ export interface RenderedHttpStep {
 export type RenderedStep = RenderedSshStep | RenderedHttpStep;
 
 /** A connection with its templates rendered; `host` is bare (no IPv6 brackets), ready to dial. */
-export interface RenderedConnection {
-  name: string;
-  type: ConnectionType;
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  private_key?: string;
-  verify_ssl: boolean;
-  timeout: number;
-}
+export type RenderedConnection = Pick<Connection,
+  'name' | 'type' | 'host' | 'port' | 'username' | 'password' | 'private_key' | 'verify_ssl' | 'timeout'>;
 
 export interface StepResponse {
   spec?: ResponseSpec;
