@@ -91,6 +91,34 @@ export const ERROR_CATALOGUE = {
   VNF_ERR_HEALTHCHECK_FAILED: spec(502, true, 'exec', 'A health check did not pass.'),
   VNF_ERR_BOOTSTRAP_FAILED: spec(502, true, 'exec', 'A bootstrap step or the ready test failed.'),
   VNF_ERR_CALLBACK_FAILED: spec(502, true, 'exec', 'The operation succeeded but its callback failed.'),
+
+  // CloudStack API (signed calls, async jobs, callbacks)
+  VNF_ERR_CS_REQUEST_INVALID: spec(400, false, 'validation', 'A CloudStack API call could not be built (bad endpoint, missing command or API keys, a parameter that cannot be encoded).'),
+  VNF_ERR_CS_AUTH: spec(502, false, 'auth', 'CloudStack refused the API key or request signature, or the signed request had expired (HTTP 401).'),
+  VNF_ERR_CS_PARAM: spec(502, false, 'validation', 'CloudStack rejected the call\'s parameters or command (HTTP 405, 430, 431, 432).'),
+  VNF_ERR_CS_UNAVAILABLE: spec(503, true, 'exec', 'CloudStack is rate-limiting, short of capacity or busy (HTTP 429, 503, 533-536); retry later.'),
+  VNF_ERR_CS_API_ERROR: spec(502, false, 'exec', 'The CloudStack API answered with an error (errorcode, cserrorcode, errortext).'),
+  VNF_ERR_CS_UNREACHABLE: spec(502, true, 'connect', 'The CloudStack API endpoint could not be reached (DNS, refused, reset).'),
+  VNF_ERR_CS_TLS: spec(502, false, 'handshake', 'The CloudStack API TLS certificate did not verify against the configured CA, or the handshake failed.'),
+  VNF_ERR_CS_TIMEOUT: spec(504, true, 'timeout', 'The CloudStack API did not answer in time.'),
+  VNF_ERR_CS_RESPONSE: spec(502, false, 'parse', 'The CloudStack API response was not the expected JSON envelope (one object named after the command plus "response").'),
+  VNF_ERR_CS_JOB_FAILED: spec(502, false, 'exec', 'A CloudStack async job finished with jobstatus 2 (failed); the message carries its errortext.'),
+  VNF_ERR_CS_JOB_DEADLINE: spec(504, false, 'timeout', 'A CloudStack async job was still pending at the deadline; it may still complete (job id in the message).'),
+
+  // broker configuration
+  VNF_ERR_CONFIG_INVALID: spec(500, false, 'validation', 'The broker configuration file does not match its schema or has invalid values (each problem with its line).'),
+
+  // HTTP API, authorization and jobs
+  VNF_ERR_API_NOT_FOUND: spec(404, false, 'validation', 'No API route with that path.'),
+  VNF_ERR_API_METHOD_NOT_ALLOWED: spec(405, false, 'validation', 'The API route does not accept that HTTP method.'),
+  VNF_ERR_API_BAD_REQUEST: spec(400, false, 'validation', 'The request body or query is malformed JSON or does not match the route\'s schema.'),
+  VNF_ERR_API_BODY_TOO_LARGE: spec(413, false, 'validation', 'The request body is larger than limits.max_body_bytes.'),
+  VNF_ERR_API_MEDIA_TYPE: spec(415, false, 'validation', 'The request Content-Type is not one the route accepts.'),
+  VNF_ERR_API_IDEMPOTENCY_CONFLICT: spec(409, false, 'validation', 'The Idempotency-Key was already used with a different request body.'),
+  VNF_ERR_API_SHUTTING_DOWN: spec(503, true, 'exec', 'The broker is shutting down and accepts no new requests.'),
+  VNF_ERR_AUTH_FORBIDDEN: spec(403, false, 'auth', 'The client certificate\'s identity has no role that allows this request.'),
+  VNF_ERR_JOB_NOT_FOUND: spec(404, false, 'validation', 'No job with that id (unknown, expired or owned by another client).'),
+  VNF_ERR_JOB_INTERRUPTED: spec(503, true, 'exec', 'The broker stopped (shutdown or restart) before the job finished.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type VnfErrorCode = keyof typeof ERROR_CATALOGUE;
