@@ -22,8 +22,9 @@ export interface BgpNeighbor {
 }
 
 export interface BgpSummary {
-  router_id: string;
-  local_as: number | string;
+  /** null when the router reports no neighbors at all (FRR prints no header then) */
+  router_id: string | null;
+  local_as: number | string | null;
   vrf: string | null;
   table_version: number | null;
   neighbors: BgpNeighbor[];
@@ -33,6 +34,8 @@ const NAME = 'parse_bgp_summary';
 const ROUTER_ID = /BGP router identifier (\S+?),? local AS number (\S+)/;
 const HEADER = /^Neighbor\s+V\s+AS\s+MsgRcvd\s+MsgSent\s+TblVer\s+InQ\s+OutQ\s+Up\/Down\s+State\/PfxRcd(\s+PfxSnt)?/;
 const AF_TITLE = /^(\S.*?) Summary(?: \(VRF ([^)]+)\))?:$/;
+/** FRR with a BGP instance but no neighbor prints only this line */
+const NO_NEIGHBORS = /^% No BGP neighbors found(?: in VRF (\S+))?\s*$/m;
 
 export function parseBgpSummary(text: string): BgpSummary {
   const lines = toLines(text);
@@ -64,6 +67,8 @@ export function parseBgpSummary(text: string): BgpSummary {
     if (!neighbor) throw noMatch(NAME, `unrecognised neighbor line: ${line.slice(0, 120)}`);
     result.neighbors.push(neighbor);
   }
+  const none = NO_NEIGHBORS.exec(text);
+  if (!result && none) return { router_id: null, local_as: null, vrf: none[1] ?? null, table_version: null, neighbors: [] };
   if (!result) throw noMatch(NAME, 'no "BGP router identifier" line');
   if (result.neighbors.length === 0 && !/No BGP neighbors found|Neighbor\s+V\s+AS/.test(text)) {
     throw noMatch(NAME, 'no neighbor table');
