@@ -9,6 +9,8 @@ import type { ChainSpec, SshEndpoint, TlsTrust } from './types.js';
 
 /** Per-connection overrides of the appliance's SSH login (a dictionary connection's values). */
 export interface SshLoginOverride {
+  /** another SSH server on the appliance's network (default: management.host) */
+  host?: string;
   port?: number;
   username?: string;
   password?: string;
@@ -52,7 +54,7 @@ export function targetEndpoint(a: ApplianceContext, o: SshLoginOverride = {}): S
   if (!a.management?.host) throw new VnfError('VNF_ERR_APPLIANCE_INVALID', 'management.host is required');
   if (!username) throw new VnfError('VNF_ERR_APPLIANCE_INVALID', 'no SSH username for the appliance');
   const port = o.port ?? a.management.ssh_port ?? 22;
-  const ep: SshEndpoint = { host: a.management.host, port, username };
+  const ep: SshEndpoint = { host: o.host ?? a.management.host, port, username };
   if ((a.jump ?? []).length > 0) ep.hostKeyAlias = hostKeyName(a.id, ep.host, port, true);
   const password = o.password ?? c.password;
   if (password !== undefined) ep.password = password;
@@ -60,7 +62,8 @@ export function targetEndpoint(a: ApplianceContext, o: SshLoginOverride = {}): S
   else if (c.private_key !== undefined) ep.privateKey = c.private_key;
   else if (c.private_key_file !== undefined) ep.privateKey = readSecretFile(c.private_key_file, 'appliance');
   if (c.passphrase !== undefined) ep.passphrase = c.passphrase;
-  if (a.ssh?.host_key) ep.hostKey = a.ssh.host_key;
+  // the context's pin belongs to the management host, not to another server a connection names
+  if (a.ssh?.host_key && ep.host === a.management.host) ep.hostKey = a.ssh.host_key;
   if (a.ssh?.legacy_algorithms?.length) ep.legacyAlgorithms = [...a.ssh.legacy_algorithms];
   return ep;
 }

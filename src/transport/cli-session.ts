@@ -74,16 +74,22 @@ export class CliSession {
     channel.stderr.setEncoding('utf8');
     channel.stderr.on('data', (d: string) => this.onData(d));
     channel.on('error', () => undefined);
-    channel.once('close', () => this.fail(new VnfError('VNF_ERR_SSH_DISCONNECTED', `${describeHop(conn.ref)}: CLI session closed`)));
+    const closed = (): void => this.fail(new VnfError('VNF_ERR_SSH_DISCONNECTED', `${describeHop(conn.ref)}: CLI session closed`));
+    // the connection may die without the channel ever closing (transport ended): fail at once, not at the idle timeout
+    const unsubscribe = conn.onClose(closed);
+    channel.once('close', () => {
+      unsubscribe();
+      closed();
+    });
   }
 
   /** Opens a shell, syncs on the prompt, runs the spec's on_open commands. */
-  static async open(conn: SshConnection, spec: CliSpec, defaults: { idleMs: number; totalMs: number }): Promise<CliSession> {
+  static async open(conn: SshConnection, spec: CliSpec, defaults: { idleMs: number; totalMs: number }, audit?: AuditContext): Promise<CliSession> {
     const { channel } = await conn.openShell({ term: spec.term ?? 'vt100', cols: spec.cols ?? 511, rows: spec.rows ?? 24, width: 0, height: 0 });
     const s = new CliSession(conn, channel, spec, conn.audit, defaults);
     try {
       await s.sync();
-      for (const cmd of spec.onOpen ?? []) await s.send(cmd, { ignoreErrors: false });
+      for (const cmd of spec.onOpen ?? []) await s.send(cmd, { ignoreErrors: false, ...(audit ? { audit } : {}) });
     } catch (err) {
       s.close();
       throw err;

@@ -14,7 +14,7 @@ import { connectTarget, DEFAULT_LIMITS, type ConnectionLimits, type ExecOptions,
 import { endpointLabel } from './ssh-hop.js';
 import { wasNotSent } from './translate-error.js';
 import type { CliHandle, PoolOptions, PoolStats } from './pool-types.js';
-import { DEFAULT_TIMEOUTS, type CliSpec, type ExecResult, type HttpRequestSpec, type HttpResult, type TransportTimeouts } from './types.js';
+import { DEFAULT_TIMEOUTS, type AuditContext, type CliSpec, type ExecResult, type HttpRequestSpec, type HttpResult, type TransportTimeouts } from './types.js';
 
 interface Entry {
   id: string;
@@ -52,14 +52,15 @@ export class ConnectionPool {
   }
 
   /** Held interactive CLI for (appliance, spec.name). */
-  cli(a: ApplianceContext, spec: CliSpec): Promise<CliHandle> {
+  /** `opts.audit`: context for the records of the on_open commands when this call opens the shell. */
+  cli(a: ApplianceContext, spec: CliSpec, opts: { audit?: AuditContext } = {}): Promise<CliHandle> {
     this.assertOpen();
     const handle: CliHandle = {
-      send: (command, opts) => this.use(a, async (e) => (await this.shell(e, spec)).send(command, opts)),
-      sendAll: (commands, opts) => this.use(a, async (e) => (await this.shell(e, spec)).sendAll(commands, opts)),
+      send: (command, o) => this.use(a, async (e) => (await this.shell(e, spec, o?.audit ?? opts.audit)).send(command, o)),
+      sendAll: (commands, o) => this.use(a, async (e) => (await this.shell(e, spec, o?.audit ?? opts.audit)).sendAll(commands, o)),
     };
     // open (and sync) the shell now so connection errors surface here
-    return this.use(a, async (e) => { await this.shell(e, spec); return handle; });
+    return this.use(a, async (e) => { await this.shell(e, spec, opts.audit); return handle; });
   }
 
   exec(a: ApplianceContext, command: string, opts: ExecOptions & { login?: SshLoginOverride } = {}): Promise<ExecResult> {
@@ -69,6 +70,16 @@ export class ConnectionPool {
   /** HTTP(S) to the appliance through its jump chain (or its http_proxy, or directly). */
   http(a: ApplianceContext, req: HttpRequestSpec): Promise<HttpResult> {
     return this.use(a, (e) => this.httpClient(e, new URL(req.url), req.verifySsl).request(req));
+  }
+
+  /** Opens and closes one TCP connection to host:port from the end of the appliance's jump chain (health checks). */
+  tcpProbe(a: ApplianceContext, host: string, port: number, timeoutMs = this.timeouts.connectMs): Promise<{ durationMs: number }> {
+    return this.use(a, async (e) => {
+      const started = Date.now();
+      const stream = await (await this.jumps(e)).forward(host, port, timeoutMs);
+      stream.destroy();
+      return { durationMs: Date.now() - started };
+    });
   }
 
   /** The chained SSH connection itself (for callers that need exec/shell directly). */
@@ -221,7 +232,7 @@ export class ConnectionPool {
     }
   }
 
-  private async shell(e: Entry, spec: CliSpec): Promise<CliSession> {
+  private async shell(e: Entry, spec: CliSpec, audit?: AuditContext): Promise<CliSession> {
     const cached = e.shells.get(spec.name);
     if (cached) {
       const s = await cached.catch(() => undefined);
@@ -232,12 +243,13 @@ export class ConnectionPool {
       if (e.shells.get(spec.name) === cached) e.shells.delete(spec.name);
     }
     const login: SshLoginOverride = {};
+    if (spec.host !== undefined) login.host = spec.host;
     if (spec.port !== undefined) login.port = spec.port;
     if (spec.username !== undefined) login.username = spec.username;
     if (spec.password !== undefined) login.password = spec.password;
     if (spec.privateKey !== undefined) login.privateKey = spec.privateKey;
     const p = this.withTarget(e, login, (conn) => CliSession.open(conn, spec,
-      { idleMs: this.timeouts.commandIdleMs, totalMs: this.timeouts.commandTotalMs }));
+      { idleMs: this.timeouts.commandIdleMs, totalMs: this.timeouts.commandTotalMs }, audit));
     e.shells.set(spec.name, p);
     p.catch(() => { if (e.shells.get(spec.name) === p) e.shells.delete(spec.name); });
     return p;

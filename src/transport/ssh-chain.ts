@@ -31,7 +31,11 @@ export class JumpChain {
     /** resolves when every jump's priming channel was tried (true = opened) */
     readonly primed: Promise<boolean[]>,
   ) {
-    for (const c of clients) c.once('close', () => this.close());
+    // 'end' too: a hop reached over a forwarded channel only sees EOF when the hop before it dies
+    for (const c of clients) {
+      c.once('close', () => this.close());
+      c.once('end', () => this.close());
+    }
   }
 
   get path(): string[] { return this.refs.map((r) => r.label); }

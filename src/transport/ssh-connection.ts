@@ -41,6 +41,9 @@ export class SshConnection {
     this.sessions = new Semaphore(limits.maxSessions);
     client.on('error', () => undefined); // errors after ready surface as 'close'
     client.once('close', () => this.close());
+    // over a forwarded channel the jump only sends EOF when the appliance side dies (the channel is
+    // half-open, so ssh2 never emits 'close'): the transport stream has ended, the connection is dead
+    client.once('end', () => this.close());
     chain.onClose(() => this.close());
   }
 
@@ -74,7 +77,12 @@ export class SshConnection {
     try {
       const channel = await new Promise<ClientChannel>((resolve, reject) => {
         if (this.closed) return reject(new VnfError('VNF_ERR_SSH_DISCONNECTED', `${describeHop(this.ref)}: connection closed`, { details: NOT_SENT }));
-        this.client.shell(pty, (err, ch) => (err ? reject(translateChannelError(err, this.ref, 'session', 'shell')) : resolve(ch)));
+        try {
+          this.client.shell(pty, (err, ch) => (err ? reject(translateChannelError(err, this.ref, 'session', 'shell')) : resolve(ch)));
+        } catch (err) {
+          // ssh2 throws "Not connected" synchronously when the transport already ended
+          reject(translateChannelError(err, this.ref, 'session', 'shell'));
+        }
       });
       channel.once('close', release);
       return { channel, release };

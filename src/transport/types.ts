@@ -107,6 +107,7 @@ export interface CliSpec {
   rows?: number;
   term?: string;
   /** overrides of the appliance's SSH login for this connection */
+  host?: string;
   port?: number;
   username?: string;
   password?: string;

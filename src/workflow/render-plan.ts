@@ -81,14 +81,27 @@ function optionalCredential(scope: RenderScope, source: string | undefined): str
   }
 }
 
-export function renderConnection(scope: RenderScope, conn: Connection): RenderedConnection & { urlHost: string } {
+const STANDARD_PORT: Record<Connection['type'], number> = { ssh: 22, http: 80, https: 443 };
+const CONTEXT_PORT = { ssh: 'ssh_port', http: 'http_port', https: 'https_port' } as const;
+
+/**
+ * The port a connection dials: a connection to the appliance's management host on its type's standard
+ * port (22/80/443) uses the context's `management.ssh_port|http_port|https_port` when set (CloudStack
+ * knows where the appliance really listens); any other port or host is the dictionary's own.
+ */
+export function effectivePort(conn: Pick<Connection, 'type' | 'port'>, host: string, appliance?: ApplianceContext): number {
+  if (!appliance || host !== appliance.management.host || conn.port !== STANDARD_PORT[conn.type]) return conn.port;
+  return appliance.management[CONTEXT_PORT[conn.type]] ?? conn.port;
+}
+
+export function renderConnection(scope: RenderScope, conn: Connection, appliance?: ApplianceContext): RenderedConnection & { urlHost: string } {
   const urlHost = scope.render(conn.host, 'host');
   const host = urlHost.startsWith('[') ? urlHost.slice(1, -1) : urlHost;
   const username = optionalCredential(scope, conn.username);
   const password = optionalCredential(scope, conn.password);
   const privateKey = optionalCredential(scope, conn.private_key);
   return {
-    name: conn.name, type: conn.type, host, urlHost, port: conn.port, verify_ssl: conn.verify_ssl, timeout: conn.timeout,
+    name: conn.name, type: conn.type, host, urlHost, port: effectivePort(conn, host, appliance), verify_ssl: conn.verify_ssl, timeout: conn.timeout,
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(privateKey !== undefined ? { private_key: privateKey } : {}),
@@ -108,6 +121,7 @@ interface StepEnv {
   sites: ReadonlyMap<string, TemplateLanding>;
   connections: Record<string, RenderedConnection & { urlHost: string }>;
   base: (string | number)[];
+  appliance?: ApplianceContext;
 }
 
 function renderHttp(step: Step, conn: Connection, rc: RenderedConnection & { urlHost: string }, index: number, env: StepEnv): RenderedHttpStep {
@@ -148,7 +162,7 @@ function renderStep(step: Step, index: number, env: StepEnv): { step: RenderedSt
   const { scope, dictionary } = env;
   const conn = Object.hasOwn(dictionary.connections, step.connection) ? dictionary.connections[step.connection] : undefined;
   if (!conn) throw semantic(`step ${index} names unknown connection '${step.connection}'`);
-  const rc = (env.connections[conn.name] ??= renderConnection(scope, conn));
+  const rc = (env.connections[conn.name] ??= renderConnection(scope, conn, env.appliance));
   const rendered: RenderedStep = conn.type === 'ssh'
     ? {
       connection: conn.name,
@@ -191,7 +205,9 @@ export function renderOperation(input: RenderOperationInput): RenderedOperation 
     ...(input.now !== undefined ? { now: input.now } : {}),
   });
   for (const secret of applianceSecrets(input.appliance)) scope.addSecret(secret);
-  const env: StepEnv = { scope, dictionary, sites, connections: {}, base: ['services', input.service, 'operations', input.operation, 'steps'] };
+  const env: StepEnv = {
+    scope, dictionary, sites, connections: {}, base: ['services', input.service, 'operations', input.operation, 'steps'], appliance: input.appliance,
+  };
   const steps: RenderedStep[] = [];
   const responses: StepResponse[] = [];
   operation.steps.forEach((step, index) => {
@@ -202,6 +218,26 @@ export function renderOperation(input: RenderOperationInput): RenderedOperation 
   const connections: Record<string, RenderedConnection> = {};
   for (const [name, { urlHost: _urlHost, ...rc }] of Object.entries(env.connections)) connections[name] = rc;
   return { steps, responses, connections, scope };
+}
+
+/**
+ * Renders one step outside a service operation (a health check, the ready test) in a given scope:
+ * same connection, header, auth and encoding rules as operation steps. `base` is the JSON pointer
+ * path of the step in the dictionary (body landing lookup).
+ */
+export function renderAdHocStep(input: {
+  dictionary: LoadedDictionary | Dictionary; scope: RenderScope; appliance: ApplianceContext; step: Step; base: (string | number)[];
+}): { step: RenderedStep; connection: RenderedConnection } {
+  const dictionary = isLoaded(input.dictionary) ? input.dictionary.dictionary : input.dictionary;
+  const sites = new Map<string, TemplateLanding>(
+    isLoaded(input.dictionary) ? input.dictionary.templateSites.map((s) => [s.pointer, s.landing]) : [],
+  );
+  const base = input.base.slice(0, -1);
+  const index = Number(input.base.at(-1) ?? 0);
+  const env: StepEnv = { scope: input.scope, dictionary, sites, connections: {}, base, appliance: input.appliance };
+  const { step } = renderStep(input.step, Number.isInteger(index) ? index : 0, env);
+  const { urlHost: _u, ...connection } = env.connections[input.step.connection] as RenderedConnection & { urlHost: string };
+  return { step, connection };
 }
 
 function maskHeader(value: string): string {

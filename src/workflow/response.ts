@@ -68,7 +68,9 @@ export function evaluateJsonPath(path: string, json: object): unknown[] {
 }
 
 function isMultiPath(path: string): boolean {
-  return /\[\*\]|\.\*|\.\.|\[[^\]]*[,:][^\]]*\]/.test(path);
+  // quoted member names may contain ':' or ',' (YANG module prefixes): they select one member
+  const bare = path.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+  return /\[\*\]|\.\*|\.\.|\[[^\]]*[,:][^\]]*\]/.test(bare);
 }
 
 function parseText(spec: ResponseSpec | undefined, text: string, patterns: RenderedPatterns): unknown {
