@@ -11,7 +11,7 @@ import { ApplianceHttp } from './http-client.js';
 import { MemoryKnownCerts, type KnownCertsStore } from './known-certs.js';
 import { dialJumps, type DialDeps, type JumpChain } from './ssh-chain.js';
 import { connectTarget, DEFAULT_LIMITS, type ConnectionLimits, type ExecOptions, type SshConnection } from './ssh-connection.js';
-import { endpointLabel } from './ssh-hop.js';
+import { endpointLabel, loginKey } from './ssh-hop.js';
 import { wasNotSent } from './translate-error.js';
 import type { CliHandle, PoolOptions, PoolStats } from './pool-types.js';
 import { DEFAULT_TIMEOUTS, type AuditContext, type CliSpec, type ExecResult, type HttpRequestSpec, type HttpResult, type TransportTimeouts } from './types.js';
@@ -56,8 +56,8 @@ export class ConnectionPool {
   cli(a: ApplianceContext, spec: CliSpec, opts: { audit?: AuditContext } = {}): Promise<CliHandle> {
     this.assertOpen();
     const handle: CliHandle = {
-      send: (command, o) => this.use(a, async (e) => (await this.shell(e, spec, o?.audit ?? opts.audit)).send(command, o)),
-      sendAll: (commands, o) => this.use(a, async (e) => (await this.shell(e, spec, o?.audit ?? opts.audit)).sendAll(commands, o)),
+      send: (command, o) => this.use(a, async (e) => this.onShell(e, spec, o?.audit ?? opts.audit, (s) => s.send(command, o))),
+      sendAll: (commands, o) => this.use(a, async (e) => this.onShell(e, spec, o?.audit ?? opts.audit, (s) => s.sendAll(commands, o))),
     };
     // open (and sync) the shell now so connection errors surface here
     return this.use(a, async (e) => { await this.shell(e, spec, opts.audit); return handle; });
@@ -190,7 +190,7 @@ export class ConnectionPool {
 
   private async target(e: Entry, login?: SshLoginOverride): Promise<SshConnection> {
     const ep = targetEndpoint(e.appliance, login);
-    const key = endpointLabel(ep);
+    const key = loginKey(ep);
     const cached = e.targets.get(key);
     if (cached) {
       const conn = await cached.catch(() => undefined);
@@ -232,26 +232,52 @@ export class ConnectionPool {
     }
   }
 
-  private async shell(e: Entry, spec: CliSpec, audit?: AuditContext): Promise<CliSession> {
-    const cached = e.shells.get(spec.name);
-    if (cached) {
-      const s = await cached.catch(() => undefined);
-      if (s?.usable) {
-        this.counters.hits++;
-        return s;
-      }
-      if (e.shells.get(spec.name) === cached) e.shells.delete(spec.name);
+  /**
+   * Runs commands on the held shell. A shell whose command failed is closed and dropped: the device
+   * may be left in a config sub-mode or mid-prompt, and the next operation must start clean.
+   */
+  private async onShell<T>(e: Entry, spec: CliSpec, audit: AuditContext | undefined, fn: (s: CliSession) => Promise<T>): Promise<T> {
+    const key = this.shellKey(e, spec);
+    const session = await this.shell(e, spec, audit);
+    try {
+      return await fn(session);
+    } catch (err) {
+      const cached = e.shells.get(key);
+      if (cached && (await cached.catch(() => undefined)) === session) e.shells.delete(key);
+      session.close();
+      throw err;
     }
+  }
+
+  private shellLogin(spec: CliSpec): SshLoginOverride {
     const login: SshLoginOverride = {};
     if (spec.host !== undefined) login.host = spec.host;
     if (spec.port !== undefined) login.port = spec.port;
     if (spec.username !== undefined) login.username = spec.username;
     if (spec.password !== undefined) login.password = spec.password;
     if (spec.privateKey !== undefined) login.privateKey = spec.privateKey;
-    const p = this.withTarget(e, login, (conn) => CliSession.open(conn, spec,
+    return login;
+  }
+
+  private shellKey(e: Entry, spec: CliSpec): string {
+    return `${spec.name}|${loginKey(targetEndpoint(e.appliance, this.shellLogin(spec)))}`;
+  }
+
+  private async shell(e: Entry, spec: CliSpec, audit?: AuditContext): Promise<CliSession> {
+    const key = this.shellKey(e, spec);
+    const cached = e.shells.get(key);
+    if (cached) {
+      const s = await cached.catch(() => undefined);
+      if (s?.usable) {
+        this.counters.hits++;
+        return s;
+      }
+      if (e.shells.get(key) === cached) e.shells.delete(key);
+    }
+    const p = this.withTarget(e, this.shellLogin(spec), (conn) => CliSession.open(conn, spec,
       { idleMs: this.timeouts.commandIdleMs, totalMs: this.timeouts.commandTotalMs }, audit));
-    e.shells.set(spec.name, p);
-    p.catch(() => { if (e.shells.get(spec.name) === p) e.shells.delete(spec.name); });
+    e.shells.set(key, p);
+    p.catch(() => { if (e.shells.get(key) === p) e.shells.delete(key); });
     return p;
   }
 

@@ -1,5 +1,6 @@
 // Logging in to one SSH hop with ssh2 (own credentials, timeouts, keepalive, host-key check) and
 // opening a forward on it with our own timeout: ssh2's forwardOut has none and can hang ~45 s.
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Client, type Algorithms, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { VnfError } from '../errors.js';
@@ -9,6 +10,19 @@ import type { SshEndpoint, TransportTimeouts } from './types.js';
 
 export const endpointLabel = (ep: Pick<SshEndpoint, 'username' | 'host' | 'port'>): string =>
   `${ep.username}@${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`;
+
+/**
+ * Pool key of a login: the endpoint plus a digest of its credentials, so a login made with old
+ * credentials (e.g. a bootstrap password since changed) is never reused for new ones.
+ */
+export function loginKey(ep: Pick<SshEndpoint, 'username' | 'host' | 'port' | 'password' | 'privateKey' | 'passphrase'>): string {
+  const digest = createHash('sha256')
+    .update(ep.password ?? '').update('\0')
+    .update(ep.privateKey ?? '').update('\0')
+    .update(ep.passphrase ?? '')
+    .digest('hex').slice(0, 16);
+  return `${endpointLabel(ep)}#${digest}`;
+}
 
 type Category = 'kex' | 'cipher' | 'serverHostKey' | 'hmac';
 

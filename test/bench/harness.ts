@@ -26,6 +26,8 @@ export interface BenchResult {
 export interface BenchSuite {
   name: string;
   description: string;
+  /** needs the network-namespace lab: run.ts runs it inside the broker namespace (test/lab/run.ts --script) */
+  lab?: boolean;
   run(ctx: BenchContext): Promise<BenchResult[]>;
 }
 

@@ -1,15 +1,18 @@
 // `npm run bench [-- --quick] [-- --only NAME]`: runs the registered suites, prints a table on stdout
 // and writes test/bench/results/latest.json ([{name, value, unit, baseline, ratio, target, pass}]).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Suites marked `lab` run in a child started through the lab runner (test/lab/run.ts --script), i.e.
+// inside the broker network namespace; it hands its results back in a file (--lab-results, internal).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { registeredSuites, type BenchResult } from './harness.js';
+import { registeredSuites, type BenchResult, type BenchSuite } from './harness.js';
 import './suites/index.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, strict: { type: 'boolean' } },
+  options: { quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, strict: { type: 'boolean' }, 'lab-results': { type: 'string' } },
   allowPositionals: false,
 });
 
@@ -25,11 +28,7 @@ function table(results: readonly BenchResult[]): string {
   return rows.map((r) => r.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
-async function main(): Promise<number> {
-  const only = values.only ?? [];
-  const suites = registeredSuites().filter((s) => only.length === 0 || only.some((o) => s.name.includes(o)));
-  const scratchRoot = join(HERE, '..', 'artifacts');
-  mkdirSync(scratchRoot, { recursive: true });
+async function runSuites(suites: readonly BenchSuite[], scratchRoot: string): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const suite of suites) {
     const workDir = mkdtempSync(join(scratchRoot, `bench-${suite.name}-`));
@@ -40,6 +39,45 @@ async function main(): Promise<number> {
       rmSync(workDir, { recursive: true, force: true });
     }
   }
+  return results;
+}
+
+/** Runs the lab suites inside the broker namespace via the lab runner; [] when the lab is unavailable. */
+async function runLabSuites(suites: readonly BenchSuite[], scratchRoot: string): Promise<BenchResult[]> {
+  const file = join(mkdtempSync(join(scratchRoot, 'lab-results-')), 'results.json');
+  const root = join(HERE, '..', '..');
+  const args = [join(root, 'test', 'lab', 'run.ts'), '--script', join(HERE, 'run.ts'), '--lab-results', file,
+    ...(values.quick ? ['--quick'] : []), ...suites.flatMap((s) => ['--only', s.name])];
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1)));
+  });
+  try {
+    if (code !== 0) throw new Error(`lab suites (${suites.map((s) => s.name).join(', ')}) failed: lab runner exited ${code}`);
+    if (!existsSync(file)) {
+      process.stderr.write(`bench: lab suites skipped (${suites.map((s) => s.name).join(', ')}): the lab cannot run here\n`);
+      return [];
+    }
+    return JSON.parse(readFileSync(file, 'utf8')) as BenchResult[];
+  } finally {
+    rmSync(join(file, '..'), { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const only = values.only ?? [];
+  const suites = registeredSuites().filter((s) => only.length === 0 || only.some((o) => s.name.includes(o)));
+  const scratchRoot = join(HERE, '..', 'artifacts');
+  mkdirSync(scratchRoot, { recursive: true });
+  const labResults = values['lab-results'];
+  if (labResults !== undefined) {
+    // the child inside the broker namespace: lab suites only, results to the parent's file
+    writeFileSync(labResults, JSON.stringify(await runSuites(suites.filter((s) => s.lab), scratchRoot)));
+    return 0;
+  }
+  const results = await runSuites(suites.filter((s) => !s.lab), scratchRoot);
+  const lab = suites.filter((s) => s.lab);
+  if (lab.length > 0) results.push(...await runLabSuites(lab, scratchRoot));
   process.stdout.write(`${table(results)}\n`);
   mkdirSync(join(HERE, 'results'), { recursive: true });
   writeFileSync(join(HERE, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

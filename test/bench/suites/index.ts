@@ -1,2 +1,3 @@
 // The benchmark suites `npm run bench` runs, in order: add one import per suite file here.
 import './audit-append.js';
+import './transport-lab.js';

@@ -66,6 +66,38 @@ describe('ConnectionPool', () => {
     expect(p.stats().hits).toBeGreaterThanOrEqual(49);
   });
 
+  it('a command that fails discards its shell: the next operation gets a fresh one, not the old mode', async () => {
+    const p = pool();
+    const a = appliance(router);
+    const cli = await p.cli(a, CLI);
+    await cli.send('enable', { prompts: [{ pattern: 'Password: ?$', response: 'en-secret' }] });
+    expect((await cli.send('configure terminal')).prompt).toContain('(config)#');
+    const shells = router.stats.shells;
+    await expect(cli.send('bogus command')).rejects.toMatchObject({ code: 'VNF_ERR_SSH_COMMAND_FAILED' });
+    // a fresh shell starts where the device puts a new login (user mode), not in the old config mode
+    const r = await cli.send('show version');
+    expect(r.prompt).toMatch(/>\s*$/);
+    expect(router.stats.shells - shells).toBe(1);
+  });
+
+  it('a login with other credentials never reuses a connection made with the old ones', async () => {
+    const user = { username: 'admin', password: 'old-password' };
+    const multi = await startFakeSsh({ users: [user], shell: iosDevice() });
+    try {
+      const p = pool();
+      const base = appliance(multi);
+      await (await p.cli(base, { ...CLI, password: 'old-password' })).send('show version');
+      user.password = 'new-password'; // as a bootstrap's change_password would
+      const before = multi.stats.connections;
+      await (await p.cli(base, { ...CLI, password: 'new-password' })).send('show version');
+      expect(multi.stats.connections - before).toBe(1);
+      await (await p.cli(base, { ...CLI, password: 'new-password' })).send('show version');
+      expect(multi.stats.connections - before).toBe(1);
+    } finally {
+      await multi.close();
+    }
+  });
+
   it('reconnects after sshd drops every connection', async () => {
     const p = pool();
     const a = appliance(router);
