@@ -58,6 +58,28 @@ function isLoginRefused(e: unknown): boolean {
   return e.code === 'VNF_ERR_HTTP_STATUS' && (status === 401 || status === 403);
 }
 
+/** Errors a freshly started appliance gives while it is still booting (nothing was configured yet). */
+const NOT_UP_YET = new Set(['VNF_ERR_NET_CONNECT', 'VNF_ERR_NET_TIMEOUT', 'VNF_ERR_SSH_HANDSHAKE', 'VNF_ERR_SSH_DISCONNECTED',
+  'VNF_ERR_SSH_PROMPT_TIMEOUT', 'VNF_ERR_TLS_HANDSHAKE', 'VNF_ERR_HTTP_PROTOCOL', 'VNF_ERR_HTTP_TIMEOUT']);
+const DEFAULT_WAIT = { retries: 10, interval: 5 };
+
+/**
+ * Until the appliance answers for the first time, the first initial action is retried on
+ * "not up yet" errors with the ready test's retries/interval: bootstrap starts right after the VM
+ * does, and must wait for it rather than fail.
+ */
+async function untilReachable<T>(bs: Bootstrap, clock: RunClock, attempt: () => Promise<T>): Promise<T> {
+  const { retries, interval } = bs.ready_test ?? DEFAULT_WAIT;
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (i >= retries || !isVnfError(error) || !NOT_UP_YET.has(error.code)) throw error;
+      await clock.sleep(interval * 1000);
+    }
+  }
+}
+
 function readyCheck(bs: Bootstrap): HealthCheck | undefined {
   const t = bs.ready_test;
   if (!t) return undefined;
@@ -90,6 +112,7 @@ function dryRun(o: WorkflowEngineOptions, req: RunRequest, bs: Bootstrap, scope:
 async function runActions(o: WorkflowEngineOptions, req: RunRequest, bs: Bootstrap, scope: RenderScope, clock: RunClock, steps: BootstrapStepReport[]): Promise<boolean> {
   const boot = bootstrapDictionary(req.dictionary, bs);
   let login: 'bootstrap' | 'final' = boot ? 'bootstrap' : 'final';
+  let reached = false;
   for (const action of bs.initial_actions) {
     for (const data of actionInputs(action, scope)) {
       const started = Date.now();
@@ -100,13 +123,14 @@ async function runActions(o: WorkflowEngineOptions, req: RunRequest, bs: Bootstr
       };
       try {
         try {
-          await run(login);
+          await (reached ? run(login) : untilReachable(bs, clock, () => run(login)));
         } catch (error) {
           // bootstrap login refused: already bootstrapped (password changed) → continue with the final login
           if (login !== 'bootstrap' || !isLoginRefused(error)) throw error;
           login = 'final';
           await run(login);
         }
+        reached = true;
         steps.push({ step: name, status: 'done', duration_ms: Date.now() - started, credentials: login });
       } catch (error) {
         const e = clock.reason ?? asVnfError(error);

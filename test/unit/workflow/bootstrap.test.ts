@@ -1,3 +1,4 @@
+import { createServer, connect, type Server } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplianceContext } from '../../../src/dictionary/index.js';
 import { isVnfError, type VnfError } from '../../../src/errors.js';
@@ -89,6 +90,31 @@ describe('bootstrap', () => {
     expect((e.details as { steps: unknown[] }).steps).toEqual([expect.objectContaining({
       step: 'initial_action System.change_password', status: 'failed', credentials: 'final', error: expect.objectContaining({ code: 'VNF_ERR_SSH_AUTH' }) })]);
     expect(e.message).not.toContain('someone-else');
+  });
+
+  it('waits for a freshly started appliance that does not accept connections yet, then bootstraps it', async () => {
+    // a port with nothing listening (connection refused), opened ~60 ms later (inside the ready test's retry budget) as a relay to the device
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    let relay: Server | undefined;
+    const opened = new Promise<void>((resolve) => setTimeout(() => {
+      relay = createServer((c) => { const up = connect(sim.ssh.port, '127.0.0.1'); c.pipe(up).pipe(c); c.on('error', () => up.destroy()); up.on('error', () => c.destroy()); });
+      relay.listen(port, '127.0.0.1', resolve);
+    }, 60));
+    try {
+      const { engine } = makeEngine();
+      const booting = { ...appliance(), management: { host: '127.0.0.1', ssh_port: port } };
+      const out = await engine.runBootstrap({ dictionary, appliance: booting });
+      await opened;
+      expect(out.steps.map((s) => [s.step, s.status])).toEqual([
+        ['initial_action System.change_password', 'done'], ['initial_action Interfaces.set_address', 'done'], ['ready_test', 'done']]);
+      expect(sim.state.user('admin')?.password).toBe(FINAL);
+    } finally {
+      await opened;
+      relay?.close();
+    }
   });
 
   it('a ready test that never passes fails after its retries', async () => {
