@@ -45,9 +45,21 @@ export interface FakeSsh {
   close(): Promise<void>;
 }
 
-export const newHostKey = (): string => utils.generateKeyPairSync('ed25519').private;
+/**
+ * ssh2's generateKeyPairSync('ed25519') yields a key ssh2 itself cannot parse about 3 times in 1000
+ * ("Malformed OpenSSH private key"): only keys that parse are handed out (bounded retries).
+ */
+function parsableKeyPair(): { private: string; public: string } {
+  for (let i = 0; i < 50; i++) {
+    const k = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(k.private) instanceof Error)) return k;
+  }
+  throw new Error('could not generate a parsable ed25519 key in 50 attempts');
+}
+
+export const newHostKey = (): string => parsableKeyPair().private;
 export function newUserKey(): { privateKey: string; publicKey: string } {
-  const k = utils.generateKeyPairSync('ed25519');
+  const k = parsableKeyPair();
   return { privateKey: k.private, publicKey: k.public };
 }
 

@@ -1,16 +1,2 @@
-// ssh2's generateKeyPairSync('ed25519') yields a key ssh2 itself cannot parse about 3 times in 1000
-// ("Malformed OpenSSH private key"); the fakes of these tests only use keys that parse.
-import { utils } from 'ssh2';
-
-function parsable(): { private: string; public: string } {
-  for (;;) {
-    const k = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(k.private) instanceof Error)) return k;
-  }
-}
-
-export const parsableHostKey = (): string => parsable().private;
-export function parsableUserKey(): { privateKey: string; publicKey: string } {
-  const k = parsable();
-  return { privateKey: k.private, publicKey: k.public };
-}
+// Keys for the Cisco fakes: the shared helpers already hand out only keys ssh2 can parse.
+export { newHostKey as parsableHostKey, newUserKey as parsableUserKey } from '../../helpers/ssh-fakes.js';
