@@ -26,6 +26,7 @@ export interface PoolOptions {
 
 export interface PoolStats {
   appliances: number;
+  /** distinct jump chains (appliances behind the same hops share one) */
   jumpChains: number;
   targetConnections: number;
   sessionChannels: number;

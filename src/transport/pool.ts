@@ -1,6 +1,7 @@
 // One chained SSH connection per appliance, reused across operations: jump chain, target logins,
 // held CLI shells and HTTP clients per origin on top; idle eviction, reconnect with backoff,
 // per-appliance serialisation and a global operation limit.
+import type { Duplex } from 'node:stream';
 import type { ApplianceContext } from '../dictionary/appliance-model.js';
 import { VnfError } from '../errors.js';
 import { applianceSecrets, auditApplianceOf, jumpEndpoints, targetEndpoint, tlsTrustFor, type SshLoginOverride } from './appliance-spec.js';
@@ -12,6 +13,7 @@ import { MemoryKnownCerts, type KnownCertsStore } from './known-certs.js';
 import { dialJumps, type DialDeps, type JumpChain } from './ssh-chain.js';
 import { connectTarget, DEFAULT_LIMITS, type ConnectionLimits, type ExecOptions, type SshConnection } from './ssh-connection.js';
 import { endpointLabel, loginKey } from './ssh-hop.js';
+import { connectTls } from './tls-trust.js';
 import { wasNotSent } from './translate-error.js';
 import type { CliHandle, PoolOptions, PoolStats } from './pool-types.js';
 import { DEFAULT_TIMEOUTS, type AuditContext, type CliSpec, type ExecResult, type HttpRequestSpec, type HttpResult, type TransportTimeouts } from './types.js';
@@ -21,6 +23,8 @@ interface Entry {
   shape: string;
   appliance: ApplianceContext;
   jumps?: Promise<JumpChain>;
+  /** key of the shared jump chain this entry uses (appliances behind the same bastion share one) */
+  jumpKey?: string;
   targets: Map<string, Promise<SshConnection>>;
   shells: Map<string, Promise<CliSession>>;
   http: Map<string, ApplianceHttp>;
@@ -42,6 +46,11 @@ export class ConnectionPool {
   private readonly locks = new KeyedMutex();
   private closed = false;
   private readonly counters = { hits: 0, misses: 0, connectFailures: 0, reconnects: 0, evictions: 0 };
+  /**
+   * Jump chains shared by every appliance behind the same hops (same hosts, users, credentials and
+   * pins): one login on a bastion serves all its appliances (and stays under sshd's MaxStartups).
+   */
+  private readonly sharedJumps = new Map<string, { chain: Promise<JumpChain>; users: Set<Entry> }>();
 
   constructor(private readonly o: PoolOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
@@ -82,6 +91,36 @@ export class ConnectionPool {
     });
   }
 
+  /**
+   * A byte stream to host:port on the appliance's network: a forward from the end of its jump chain
+   * (or a CONNECT tunnel through its http_proxy, or a direct connection), wrapped in verified TLS when
+   * `tls` is set (the same CA / pin / TOFU rules and known-certs store as pool.http). The appliance's
+   * pooled connections are held in use (no idle eviction) until the stream closes. The web UI proxy
+   * builds its http.Agent on this.
+   */
+  stream(a: ApplianceContext, host: string, port: number, opts: { tls?: boolean; verifySsl?: boolean; timeoutMs?: number } = {}): Promise<Duplex> {
+    return this.use(a, async (e) => {
+      const ms = opts.timeoutMs ?? this.timeouts.connectMs;
+      const h = host.replace(/^\[|\]$/g, '');
+      const dial = this.dialer(e);
+      let s: Duplex;
+      if (opts.tls) {
+        const proxy = e.appliance.http_proxy ? new URL(e.appliance.http_proxy) : undefined;
+        const path = [...(proxy ? [`proxy ${proxy.host}`] : jumpEndpoints(e.appliance).map(endpointLabel)), `${h}:${port}`];
+        s = await connectTls({
+          host: h, port, trust: tlsTrustFor(e.appliance, opts.verifySsl), store: this.knownCerts, storeName: `${a.id}/${h}:${port}`,
+          policy: this.o.hostKeyPolicy ?? 'tofu', audit: this.o.audit, auditBase: { ...this.deps(e).auditBase, path, transport: 'https' },
+          dial: () => dial(h, port, ms),
+        });
+      } else {
+        s = await dial(h, port, ms);
+      }
+      const closed = new Promise<void>((resolve) => { if (s.destroyed) resolve(); else s.once('close', () => resolve()); });
+      this.use(a, () => closed).catch(() => undefined);
+      return s;
+    });
+  }
+
   /** The chained SSH connection itself (for callers that need exec/shell directly). */
   connection(a: ApplianceContext, login?: SshLoginOverride): Promise<SshConnection> {
     return this.use(a, (e) => this.target(e, login));
@@ -100,19 +139,19 @@ export class ConnectionPool {
   }
 
   stats(): PoolStats {
-    let jumpChains = 0;
+    const jumpChains = new Set<Promise<JumpChain>>();
     let targetConnections = 0;
     let sessionChannels = 0;
     let shells = 0;
     let httpClients = 0;
     for (const e of this.entries.values()) {
-      if (e.jumps) jumpChains++;
+      if (e.jumps) jumpChains.add(e.jumps);
       targetConnections += e.targets.size;
       shells += e.shells.size;
       httpClients += e.http.size;
     }
     for (const c of this.live) sessionChannels += c.sessions.inUse;
-    return { appliances: this.entries.size, jumpChains, targetConnections, sessionChannels, shells, httpClients, ...this.counters };
+    return { appliances: this.entries.size, jumpChains: jumpChains.size, targetConnections, sessionChannels, shells, httpClients, ...this.counters };
   }
 
   async close(): Promise<void> {
@@ -172,21 +211,57 @@ export class ConnectionPool {
     if (e.jumps) {
       const chain = await e.jumps;
       if (chain.alive) return chain;
-      e.jumps = undefined;
+      this.releaseJumps(e);
     }
     const hops = jumpEndpoints(e.appliance);
+    const key = hops.length === 0 ? undefined : hops.map((h) => `${loginKey(h)}~${h.hostKey ?? ''}`).join(' > ');
+    const shared = key === undefined ? undefined : this.sharedJumps.get(key);
+    if (shared) {
+      const chain = await shared.chain.catch(() => undefined);
+      if (chain?.alive && this.sharedJumps.get(key as string) === shared) {
+        shared.users.add(e);
+        e.jumps = shared.chain;
+        e.jumpKey = key;
+        chain.onClose(() => { if (e.jumps === shared.chain) e.jumps = undefined; });
+        return chain;
+      }
+    }
     const p = withRetry(this.backoff, () => dialJumps(hops, this.deps(e)), () => this.counters.reconnects++);
     e.jumps = p;
+    if (key !== undefined) {
+      this.sharedJumps.set(key, { chain: p, users: new Set([e]) });
+      e.jumpKey = key;
+    }
+    const forget = (): void => {
+      if (e.jumps === p) e.jumps = undefined;
+      if (key !== undefined && this.sharedJumps.get(key)?.chain === p) this.sharedJumps.delete(key);
+    };
     try {
       const chain = await p;
-      chain.onClose(() => { if (e.jumps === p) e.jumps = undefined; });
+      chain.onClose(forget);
       return chain;
     } catch (err) {
-      if (e.jumps === p) e.jumps = undefined;
+      forget();
       this.counters.connectFailures++;
       throw err;
     }
   }
+
+  /** Drops this entry's use of its jump chain; the chain closes when its last appliance leaves. */
+  private releaseJumps(e: Entry): void {
+    const p = e.jumps;
+    e.jumps = undefined;
+    const shared = e.jumpKey === undefined ? undefined : this.sharedJumps.get(e.jumpKey);
+    e.jumpKey = undefined;
+    if (!p) return;
+    if (shared && shared.chain === p) {
+      shared.users.delete(e);
+      if (shared.users.size > 0) return;
+      for (const [k, v] of this.sharedJumps) if (v === shared) this.sharedJumps.delete(k);
+    }
+    closeLater(p);
+  }
+
 
   private async target(e: Entry, login?: SshLoginOverride): Promise<SshConnection> {
     const ep = targetEndpoint(e.appliance, login);
@@ -290,9 +365,7 @@ export class ConnectionPool {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const proxy = a.http_proxy ? new URL(a.http_proxy) : undefined;
-    const dial: Dialer = proxy
-      ? proxyDialer(a.http_proxy as string)
-      : async (h, p, ms) => (await this.jumps(e)).forward(h, p, ms);
+    const dial = this.dialer(e);
     const path = [...(proxy ? [`proxy ${proxy.host}`] : jumpEndpoints(a).map(endpointLabel)), `${host}:${port}`];
     const transport = url.protocol === 'https:' ? 'https' : 'http';
     const auditBase = { ...this.deps(e).auditBase, path, transport } as const;
@@ -310,18 +383,24 @@ export class ConnectionPool {
     return client;
   }
 
+  /** Raw streams to the appliance's network: its http_proxy, else the end of its jump chain (or direct). */
+  private dialer(e: Entry): Dialer {
+    return e.appliance.http_proxy
+      ? proxyDialer(e.appliance.http_proxy)
+      : async (h, p, ms) => (await this.jumps(e)).forward(h, p, ms);
+  }
+
   private async evict(e: Entry): Promise<void> {
     if (this.entries.get(e.id) === e) this.entries.delete(e.id);
     clearTimeout(e.idleTimer);
     this.counters.evictions++;
     for (const s of e.shells.values()) closeLater(s);
     for (const t of e.targets.values()) closeLater(t);
-    closeLater(e.jumps);
+    this.releaseJumps(e);
     const http = [...e.http.values()];
     e.shells.clear();
     e.targets.clear();
     e.http.clear();
-    e.jumps = undefined;
     await Promise.all(http.map((h) => h.close().catch(() => undefined)));
   }
 }

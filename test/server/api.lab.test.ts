@@ -173,14 +173,15 @@ describe.skipIf(skip !== undefined)('the API server over the lab (real engine, p
       expect(Array.isArray(out.result.installed)).toBe(true);
     }
     const stats = execution.stats();
-    await new Promise((r) => setTimeout(r, 300));
+    await until('vtysh logins in the appliance sshd log', () => sshd.acceptedLogins(lab.info.appliance.admin.username) - logins0 >= 10);
     const logins = sshd.acceptedLogins(lab.info.appliance.admin.username) - logins0;
     const jumpLogins = jumpSshd.acceptedLogins() - jumpLogins0;
     console.log(`100 concurrent ROUTES.list over 10 appliances: ${ms} ms; vtysh logins on the appliance +${logins}, `
       + `jump logins +${jumpLogins}; pool ${JSON.stringify(stats)}`);
     // one held vtysh shell per appliance id: at most 10 new logins (no handshake dropped and retried)
     expect(logins).toBe(10);
-    expect(jumpLogins).toBeLessThanOrEqual(10);
+    // the ten appliances sit behind the same jump hop: they share one jump login (at most one new)
+    expect(jumpLogins).toBeLessThanOrEqual(1);
     expect(stats.appliances).toBeGreaterThanOrEqual(10);
   });
 

@@ -70,9 +70,10 @@ describe.skipIf(skip !== undefined)('transport through one jump host (lab)', () 
       const res = await pool.exec(a, 'show version'); // sshd runs `vtysh -c 'show version'`
       expect(res.stdout).toContain('FRRouting');
     }
-    // one login on each sshd; on the appliance: one shell + ten exec session channels
+    // one login on each sshd (none on the jump: the chain opened by the earlier tests is shared by
+    // every appliance behind it); on the appliance: one shell + ten exec session channels
     await until('sshd logs', () => app.sessions('vnfadmin') >= before.sessions + 11);
-    expect(jump.acceptedLogins('vnfjump')).toBe(before.jump + 1);
+    expect(jump.acceptedLogins('vnfjump')).toBe(before.jump);
     expect(app.acceptedLogins('vnfadmin')).toBe(before.admin + 1);
     expect(app.sessions('vnfadmin')).toBe(before.sessions + 11);
     const stats = pool.stats();
@@ -84,9 +85,15 @@ describe.skipIf(skip !== undefined)('transport through one jump host (lab)', () 
     const jump = lab.sshd('jump1');
     const sessionRe = /Starting session: command for vnfjump from 198\.51\.100\.2/;
     const before = jump.count(sessionRe);
-    const conn = await pool.connection(labAppliance(lab.info, { id: 'lab-frr-prime' }));
-    expect(await conn.chain.primed).toEqual([true]);
-    await until('priming session in the jump sshd log', () => jump.count(sessionRe) === before + 1);
+    // a fresh pool: its first use logs in to the jump once and primes that connection once
+    const own = fx.pool({ timeouts: { readyMs: 5_000, forwardMs: 3_000, connectMs: 3_000 } });
+    try {
+      const conn = await own.connection(labAppliance(lab.info, { id: 'lab-frr-prime' }));
+      expect(await conn.chain.primed).toEqual([true]);
+      await until('priming session in the jump sshd log', () => jump.count(sessionRe) === before + 1);
+    } finally {
+      await own.close();
+    }
     // OpenSSH's ProxyJump opens only a direct-tcpip channel on the jump: no session there
     const sshBefore = jump.count(sessionRe);
     const loginsBefore = jump.acceptedLogins('vnfjump');

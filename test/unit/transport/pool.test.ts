@@ -98,6 +98,19 @@ describe('ConnectionPool', () => {
     }
   });
 
+  it('appliances behind the same jump hops share one jump login; it closes when the last one leaves', async () => {
+    const p = pool({ idleMs: 600 });
+    const before = jump.stats.connections;
+    for (const id of ['app-a', 'app-b', 'app-c']) await (await p.cli(appliance(router, jump, id), CLI)).send('show version');
+    expect(jump.stats.connections - before).toBe(1);
+    expect(p.stats()).toMatchObject({ appliances: 3, jumpChains: 1, targetConnections: 3 });
+    await vi.waitFor(() => expect(p.stats().appliances).toBe(0), { timeout: 3_000 });
+    expect(p.stats().jumpChains).toBe(0);
+    // the shared chain was closed with its last user: the next operation logs in to the jump again
+    await (await p.cli(appliance(router, jump, 'app-a'), CLI)).send('show version');
+    expect(jump.stats.connections - before).toBe(2);
+  });
+
   it('reconnects after sshd drops every connection', async () => {
     const p = pool();
     const a = appliance(router);
