@@ -105,6 +105,14 @@ export const ERROR_CATALOGUE = {
   VNF_ERR_CS_JOB_FAILED: spec(502, false, 'exec', 'A CloudStack async job finished with jobstatus 2 (failed); the message carries its errortext.'),
   VNF_ERR_CS_JOB_DEADLINE: spec(504, false, 'timeout', 'A CloudStack async job was still pending at the deadline; it may still complete (job id in the message).'),
 
+  // certificate enrolment through CloudStack, and first boot from the config drive
+  VNF_ERR_ENROLL_RESPONSE: spec(502, false, 'parse', 'issueCertificate or listCaCertificate answered without a usable PEM certificate; nothing was installed.'),
+  VNF_ERR_ENROLL_VERIFY: spec(502, false, 'validation', 'The issued certificate does not match the key, does not chain to the listCaCertificate CA, lacks a requested name or usage, or is not valid now; nothing was installed.'),
+  VNF_ERR_FIRSTBOOT_SOURCE: spec(400, false, 'validation', 'No config drive or metadata service could be read (missing, unreadable, not ISO9660, inconsistent user data copies).'),
+  VNF_ERR_FIRSTBOOT_USER_DATA: spec(400, false, 'parse', 'The user data could not be decoded (base64, gzip, MIME, YAML) or holds no single vnf_broker section; nothing was written.'),
+  VNF_ERR_FIRSTBOOT_INVALID: spec(400, false, 'validation', 'The vnf_broker section does not match its schema or is inconsistent (zone, PEM, key/certificate, known_hosts line); nothing was written.'),
+  VNF_ERR_FIRSTBOOT_MODIFIED: spec(409, false, 'validation', 'The broker config was changed since first boot wrote it (or was not written by it); new user data is not applied without --force.'),
+
   // broker configuration
   VNF_ERR_CONFIG_INVALID: spec(500, false, 'validation', 'The broker configuration file does not match its schema or has invalid values (each problem with its line).'),
 
@@ -116,6 +124,14 @@ export const ERROR_CATALOGUE = {
   VNF_ERR_API_MEDIA_TYPE: spec(415, false, 'validation', 'The request Content-Type is not one the route accepts.'),
   VNF_ERR_API_IDEMPOTENCY_CONFLICT: spec(409, false, 'validation', 'The Idempotency-Key was already used with a different request body.'),
   VNF_ERR_API_SHUTTING_DOWN: spec(503, true, 'exec', 'The broker is shutting down and accepts no new requests.'),
+
+  // web UI access (ui-sessions and the /ui/ listener)
+  VNF_ERR_UI_DISABLED: spec(404, false, 'validation', 'Web UI access is not configured (no ui.listen).'),
+  VNF_ERR_UI_TOKEN_INVALID: spec(403, false, 'auth', 'The UI session token or cookie is malformed, has a bad signature, or names another appliance or session.'),
+  VNF_ERR_UI_TOKEN_EXPIRED: spec(403, false, 'auth', 'The UI session has expired, was revoked, or is no longer known to the broker.'),
+  VNF_ERR_UI_SESSION_NOT_FOUND: spec(404, false, 'validation', 'No UI session with that token id.'),
+  VNF_ERR_UI_UPSTREAM: spec(502, true, 'proxy', 'The appliance web UI could not be reached or answered with a malformed response.'),
+  VNF_ERR_UI_UPSTREAM_TIMEOUT: spec(504, true, 'timeout', 'The appliance web UI did not answer in time.'),
   VNF_ERR_AUTH_FORBIDDEN: spec(403, false, 'auth', 'The client certificate\'s identity has no role that allows this request.'),
   VNF_ERR_JOB_NOT_FOUND: spec(404, false, 'validation', 'No job with that id (unknown, expired or owned by another client).'),
   VNF_ERR_JOB_INTERRUPTED: spec(503, true, 'exec', 'The broker stopped (shutdown or restart) before the job finished.'),

@@ -6,8 +6,9 @@ import { EXIT_USAGE, printErr, reportError, type CommandHandler } from './io.js'
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandHandler> }> = {
   audit: { summary: 'verify the audit hash chain / show audit records for auditors', load: async () => (await import('./commands/audit.js')).default },
   bootstrap: { summary: 'run the bootstrap section (initial actions, then the ready test) against an appliance', load: async () => (await import('./commands/bootstrap.js')).default },
-  certs: { summary: 'dev CA, server/client certificates and CSRs: init-ca | issue | csr (enroll: with the CloudStack client)', load: async () => (await import('./commands/certs.js')).default },
+  certs: { summary: 'dev CA, server/client certificates and CSRs: init-ca | issue | csr | enroll (through CloudStack issueCertificate)', load: async () => (await import('./commands/certs.js')).default },
   cloudstack: { summary: 'sign a CloudStack API request / make a signed CloudStack API call', load: async () => (await import('./commands/cloudstack.js')).default },
+  firstboot: { summary: 'configure the broker from the CloudStack config drive / user data (first boot; idempotent)', load: async () => (await import('./commands/firstboot.js')).default },
   healthcheck: { summary: 'run every health check of a dictionary against an appliance', load: async () => (await import('./commands/healthcheck.js')).default },
   render: { summary: 'dry run: print the commands/requests an operation would send (secrets redacted)', load: async () => (await import('./commands/render.js')).default },
   run: { summary: 'execute one service operation against an appliance; prints the parsed result', load: async () => (await import('./commands/run.js')).default },

@@ -1,11 +1,14 @@
-// `vnf-broker certs init-ca | issue | csr` (DESIGN.md §3.1): a CA, server/client certificates and
-// CSRs as PEM files. JSON summary on stdout (paths, names, fingerprints; never key material).
+// `vnf-broker certs init-ca | issue | csr | enroll` (DESIGN.md §3.1): a CA, server/client certificates,
+// CSRs, and enrolment through CloudStack's issueCertificate. JSON on stdout (never key material).
 import { join, resolve } from 'node:path';
 import {
   assertAbsent, createCa, ensurePrivateDir, createCsr, describeCertificate, issueCertificate, loadCa, parseSans, readCsr,
   readTextFile, signCsr, writeFileAtomic, CERT_FILE_MODE, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, KEY_FILE_MODE,
   type CaMaterial, type RsaKeyBits,
 } from '../../certs/index.js';
+import {
+  CloudStackClient, ENV_API_KEY, ENV_SECRET_KEY, enrollCertificate, keysFromEnv, loadKeysFile,
+} from '../../cloudstack/index.js';
 import { VnfError, isVnfError } from '../../errors.js';
 import { optionalString, parseCommandArgs, requireString, type Parsed } from '../args.js';
 import { EXIT_OK, EXIT_USAGE, printJson } from '../io.js';
@@ -14,13 +17,20 @@ const USAGE = `usage: vnf-broker certs init-ca --out DIR [--cn NAME] [--days N] 
        vnf-broker certs issue --ca DIR (--server | --client) --cn CN [--san NAME|IP]... [--days N] --out DIR [--name NAME] [--key-bits N] [--force]
        vnf-broker certs issue --ca DIR (--server | --client) --csr FILE [--san NAME|IP]... [--days N] --out DIR [--name NAME] [--force]
        vnf-broker certs csr --cn CN [--san NAME|IP]... --out DIR [--name NAME] [--key-bits N] [--force]
+       vnf-broker certs enroll --endpoint URL [--keys-file F] [--ca-file PEM] --cn CN [--san NAME|IP]... [--days N]
+                               --out DIR [--client] [--renew-before-days N] [--force] [--key-bits N] [--provider P]
+                               [--timeout SECONDS] [--job-timeout SECONDS]
 
 init-ca  DIR/ca.pem + DIR/ca-key.pem: a self-signed RSA CA (default CN 'vnf-broker CA', ${DEFAULT_CA_DAYS} days)
 issue    DIR/NAME.pem + DIR/NAME-key.pem signed by --ca DIR/{ca.pem,ca-key.pem} (NAME: server or client;
          ${DEFAULT_LEAF_DAYS} days); with --csr, only DIR/NAME.pem for the CSR's subject, SANs and key
 csr      DIR/NAME.csr + DIR/NAME-key.pem (NAME: request), e.g. for CloudStack's issueCertificate
-Key files are written 0600 and existing files are never replaced without --force.
-(certs enroll, through CloudStack's issueCertificate API, arrives with the CloudStack client.)`;
+enroll   a key and CSR made here, issueCertificate through the CloudStack API (job polled), the CA from
+         listCaCertificate; verified, then DIR/server.pem + DIR/server-key.pem + DIR/ca.pem (--client:
+         client.pem/client-key.pem) installed together. Keys from --keys-file or ${ENV_API_KEY}/${ENV_SECRET_KEY},
+         endpoint also from CLOUDSTACK_ENDPOINT; --ca-file trusts the endpoint's TLS CA. Default 365 days.
+         --renew-before-days N: exit 0 without a call while the installed certificate has more than N days left.
+Key files are written 0600 and existing files are never replaced without --force.`;
 
 const COMMON = {
   out: { type: 'string' }, force: { type: 'boolean' }, 'key-bits': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -37,7 +47,8 @@ export default async function certs(argv: string[]): Promise<number> {
   if (sub === 'init-ca') return initCa(rest);
   if (sub === 'issue') return issue(rest);
   if (sub === 'csr') return csr(rest);
-  throw usage(`unknown subcommand '${sub}' (init-ca, issue, csr)`);
+  if (sub === 'enroll') return enroll(rest);
+  throw usage(`unknown subcommand '${sub}' (init-ca, issue, csr, enroll)`);
 }
 
 function parse(argv: string[], extra: Parameters<typeof parseCommandArgs>[1]): Parsed | undefined {
@@ -182,4 +193,58 @@ async function csr(argv: string[]): Promise<number> {
   const info = readCsr(result.csrPem);
   printJson({ ok: true, files, subject: info.cn, sans: info.sans.map((s) => s.replace(/^(DNS|IP):/, '')) });
   return EXIT_OK;
+}
+
+function seconds(parsed: Parsed, name: string, fallback: number): number {
+  const raw = optionalString(parsed, name);
+  if (raw === undefined) return fallback * 1000;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw usage(`--${name} must be a positive number of seconds`);
+  return n * 1000;
+}
+
+async function enroll(argv: string[]): Promise<number> {
+  const parsed = parse(argv, {
+    endpoint: { type: 'string' }, 'keys-file': { type: 'string' }, 'ca-file': { type: 'string' }, cn: { type: 'string' },
+    san: { type: 'string', multiple: true }, days: { type: 'string' }, client: { type: 'boolean' }, server: { type: 'boolean' },
+    'renew-before-days': { type: 'string' }, provider: { type: 'string' }, timeout: { type: 'string' }, 'job-timeout': { type: 'string' },
+  });
+  if (!parsed) return EXIT_OK;
+  if (parsed.values.client === true && parsed.values.server === true) throw usage('give at most one of --server or --client');
+  const kind = parsed.values.client === true ? 'client' : 'server';
+  const endpoint = optionalString(parsed, 'endpoint') ?? process.env.CLOUDSTACK_ENDPOINT;
+  if (!endpoint) throw usage('certs enroll needs --endpoint URL (or CLOUDSTACK_ENDPOINT)');
+  const cn = requireString(parsed, 'cn');
+  const out = resolve(requireString(parsed, 'out'));
+  const requested = sans(parsed);
+  const validity = days(parsed);
+  const bits = keyBits(parsed);
+  const renewText = optionalString(parsed, 'renew-before-days');
+  if (renewText !== undefined && !/^\d+$/.test(renewText)) throw usage(`--renew-before-days must be a whole number of days, not '${renewText}'`);
+  const keysFile = optionalString(parsed, 'keys-file');
+  const keys = keysFile !== undefined ? loadKeysFile(keysFile) : keysFromEnv();
+  if (!keys) throw usage(`no API keys: use --keys-file F or set ${ENV_API_KEY} and ${ENV_SECRET_KEY}`);
+  const caFile = optionalString(parsed, 'ca-file');
+  const ca = caFile === undefined ? undefined : readTextFile(caFile, 'CloudStack endpoint CA file');
+  const provider = optionalString(parsed, 'provider');
+  const client = new CloudStackClient({
+    endpoint, ...keys, timeoutMs: seconds(parsed, 'timeout', 30), jobs: { jobTimeoutMs: seconds(parsed, 'job-timeout', 600) },
+    ...(ca === undefined ? {} : { ca }),
+  });
+  try {
+    const result = await asUsage(() => enrollCertificate({
+      client, kind, cn, sans: requested, outDir: out, force: parsed.values.force === true,
+      ...(validity === undefined ? {} : { days: validity }),
+      ...(bits === undefined ? {} : { keyBits: bits }),
+      ...(renewText === undefined ? {} : { renewBeforeDays: Number(renewText) }),
+      ...(provider === undefined ? {} : { provider }),
+    }));
+    printJson({
+      ok: true, ...result,
+      ...(kind === 'client' ? { client_rule: { name: result.certificate.subject, match: { fingerprint256: result.certificate.fingerprint256 } } } : {}),
+    });
+    return EXIT_OK;
+  } finally {
+    await client.close();
+  }
 }

@@ -87,7 +87,7 @@ describe('vnf-broker certs', () => {
       [['issue', '--ca', ca, '--client', '--out', out], /missing required option --cn/],
       [['init-ca', '--out', out, '--days', '0'], /--days/],
       [['init-ca', '--out', out, '--bogus'], /VNF_ERR_CLI_USAGE/],
-      [['enroll'], /unknown subcommand 'enroll'/],
+      [['frobnicate'], /unknown subcommand 'frobnicate'/],
       [['issue', '--ca', join(tmp.dir, 'nope'), '--client', '--cn', 'x', '--out', out], /VNF_ERR_INPUT_UNREADABLE/],
     ];
     for (const [args, message] of cases) {
