@@ -138,7 +138,31 @@ function build(raw: Raw, baseDir: string, file: string, where: ParsedConfigYaml[
       listen: listenAt('metrics.listen', String(orDefault(raw, 'metrics.listen')), true),
     },
     log_level: orDefault(raw, 'log_level'),
+    ...(get(raw, 'cloudstack.api_url') !== undefined ? {
+      cloudstack: {
+        api_url: String(get(raw, 'cloudstack.api_url')),
+        ...(get(raw, 'cloudstack.ca_file') !== undefined ? { ca_file: path(get(raw, 'cloudstack.ca_file')) } : {}),
+        callback_timeout_ms: orDefault(raw, 'cloudstack.callback_timeout_ms'),
+      },
+    } : {}),
   };
+  if (raw.ui !== undefined) {
+    const ui = raw.ui as Raw;
+    const uiListen = listenAt('ui.listen', String(ui.listen), false);
+    config.ui = {
+      listen: uiListen,
+      ...(ui.public_url !== undefined ? { public_url: String(ui.public_url).replace(/\/$/, '') } : {}),
+      cert_file: ui.cert_file !== undefined ? path(ui.cert_file) : config.tls.cert_file,
+      key_file: ui.key_file !== undefined ? path(ui.key_file) : config.tls.key_file,
+      token_key_file: optionalPath('ui.token_key_file', join(stateDir, 'ui', 'token.key')),
+      default_lifetime_s: orDefault(raw, 'ui.default_lifetime_s'),
+      max_lifetime_s: orDefault(raw, 'ui.max_lifetime_s'),
+      proxy_timeout_ms: orDefault(raw, 'ui.proxy_timeout_ms'),
+    };
+    if (config.ui.default_lifetime_s > config.ui.max_lifetime_s) {
+      problems.push({ ...where(['ui', 'default_lifetime_s']), message: 'ui.default_lifetime_s: must not exceed ui.max_lifetime_s' });
+    }
+  }
   if (config.timeouts.connect_ms > config.timeouts.operation_ms) {
     problems.push({ ...where(['timeouts', 'connect_ms']), message: 'timeouts.connect_ms: must not exceed timeouts.operation_ms' });
   }

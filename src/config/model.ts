@@ -82,4 +82,27 @@ export interface BrokerConfig {
     listen: ListenAddress;
   };
   log_level: LogLevel;
+  /**
+   * The CloudStack management server that `cloudstack-api` dictionary callbacks are sent to. Pinned
+   * by the admin: a value arriving with a request (cs_data.cloudstack_api_url) is used only when
+   * this is absent.
+   */
+  cloudstack?: { api_url: string; ca_file?: string; callback_timeout_ms: number };
+  /** the web UI access listener (README "Web UI access"); absent when `ui.listen` is not configured */
+  ui?: UiConfig;
+}
+
+export interface UiConfig {
+  /** server-TLS-only listener for `/ui/{token}/...` (no client certificate: browsers don't carry one) */
+  listen: ListenAddress;
+  /** base of the links handed out, e.g. `https://broker.example:9443` (default: https://<listen address>) */
+  public_url?: string;
+  cert_file: string;
+  key_file: string;
+  /** HMAC-SHA256 key of the session tokens (≥ 32 bytes); generated (0600) when missing */
+  token_key_file: string;
+  default_lifetime_s: number;
+  max_lifetime_s: number;
+  /** upstream response (headers) timeout of a proxied request */
+  proxy_timeout_ms: number;
 }

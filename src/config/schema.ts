@@ -33,6 +33,10 @@ export const CONFIG_DEFAULTS = {
   'metrics.enabled': true,
   'metrics.listen': '127.0.0.1:9464',
   log_level: 'info',
+  'cloudstack.callback_timeout_ms': 30_000,
+  'ui.default_lifetime_s': 900,
+  'ui.max_lifetime_s': 3600,
+  'ui.proxy_timeout_ms': 30_000,
 } as const;
 
 function section(properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> {
@@ -104,5 +108,20 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
     jobs: section({ retention_ms: POSITIVE }),
     metrics: section({ enabled: { type: 'boolean' }, listen: LISTEN }),
     log_level: { enum: [...LOG_LEVELS] },
+    cloudstack: section({
+      api_url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 2048 },
+      ca_file: PATH,
+      callback_timeout_ms: POSITIVE,
+    }, ['api_url']),
+    ui: section({
+      listen: LISTEN,
+      public_url: { type: 'string', pattern: '^https://[^/?#\\s]+/?$', maxLength: 300 },
+      cert_file: PATH,
+      key_file: PATH,
+      token_key_file: PATH,
+      default_lifetime_s: { type: 'integer', minimum: 30, maximum: 86_400 },
+      max_lifetime_s: { type: 'integer', minimum: 30, maximum: 86_400 },
+      proxy_timeout_ms: POSITIVE,
+    }, ['listen']),
   }, ['listen', 'tls', 'state_dir']),
 };

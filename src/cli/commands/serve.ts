@@ -1,6 +1,6 @@
 // `vnf-broker serve --config FILE` / `serve --dev [--state-dir DIR] [--listen HOST:PORT]`: opens the
 // audit log, loads dictionaries, wires the workflow engine, runs the mTLS API and metrics until SIGTERM.
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createAppLogger, openAuditLog, type AuditLog } from '../../audit/index.js';
@@ -38,7 +38,11 @@ export function createExecutor(config: BrokerConfig, audit: AuditLog): Execution
     idleMs: config.pool.idle_ms,
     maxConcurrentOperations: config.limits.max_concurrent_operations,
   });
-  const engine = createWorkflowEngine({ pool, audit, defaults: { operationTimeoutMs: config.timeouts.operation_ms } });
+  const cs = config.cloudstack;
+  const engine = createWorkflowEngine({
+    pool, audit, defaults: { operationTimeoutMs: config.timeouts.operation_ms },
+    ...(cs ? { callbacks: { cloudstack: { endpoint: cs.api_url, timeoutMs: cs.callback_timeout_ms, ...(cs.ca_file ? { ca: readFileSync(cs.ca_file, 'utf8') } : {}) } } } : {}),
+  });
   return {
     executor: {
       runOperation: (req) => engine.runOperation(req),

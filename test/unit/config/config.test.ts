@@ -70,6 +70,13 @@ log_level: loud
     expect(problems('- a\n- b\n')[0]?.message).toMatch(/must be a YAML mapping/);
   });
 
+  it('cloudstack: the callback endpoint pinned by the admin, CA path resolved, timeout defaulted', () => {
+    const c = parseConfigText(`${MINIMAL}cloudstack:\n  api_url: https://cloudstack.example/client/api\n  ca_file: cs-ca.pem\n`, '/etc/vnf-broker/config.yaml');
+    expect(c.cloudstack).toEqual({ api_url: 'https://cloudstack.example/client/api', ca_file: '/etc/vnf-broker/cs-ca.pem', callback_timeout_ms: 30_000 });
+    expect(parseConfigText(MINIMAL, '/etc/vnf-broker/config.yaml').cloudstack).toBeUndefined();
+    expect(problems(`${MINIMAL}cloudstack:\n  api_url: ftp://x\n`)[0]?.message).toContain('api_url');
+  });
+
   it('names missing required keys', () => {
     const found = problems('listen: 127.0.0.1:1\n');
     expect(found.map((p) => p.message).join('\n')).toMatch(/missing required key 'tls'/);
