@@ -1,9 +1,10 @@
 // Canonical YAML form (schema-valid) → the Dictionary model with defaults filled, plus every
 // template string as a TemplateSite carrying its source line, and a model→source path mapper.
 import type {
-  Bootstrap, Callback, Connection, ConnectionType, DataField, Dictionary, HealthCheck, Operation, ResponseSpec, Service, Step,
+  Bootstrap, Callback, Connection, ConnectionType, DataField, Dictionary, HealthCheck, Operation, ResponseMatch, ResponseSpec, RetrySpec, Service, Step,
   TemplateLanding, TemplateSite,
 } from './model.js';
+import { conditionTemplate } from '../template/condition.js';
 import { isObj, pointer, type NormaliseContext, type Obj } from './normalise-context.js';
 import { DEFAULT_PORTS } from './normalise-targets.js';
 import type { Position } from './diagnostics.js';
@@ -48,19 +49,26 @@ export interface Built {
   mapper: PathMapper;
   /** "Service/operation" keys whose get_data list was written in the dictionary (not derived) */
   explicitGetData: Set<string>;
+  /** sites whose source wraps the dictionary's text (a when: condition): where that text starts in it */
+  siteOffsets: Map<TemplateSite, number>;
 }
+
+export const DEFAULT_RETRY_ATTEMPTS = 3;
+export const DEFAULT_RETRY_INTERVAL = 2;
 
 export function buildModel(c: Obj, ctx: NormaliseContext): Built {
   const mapper = new PathMapper(ctx);
   const sites: TemplateSite[] = [];
   const sitePaths = new Map<TemplateSite, Seg[]>();
   const explicitGetData = new Set<string>();
-  const site = (path: Seg[], value: unknown, landing: TemplateLanding, service?: string): void => {
-    if (typeof value !== 'string' || !value.includes('{{')) return;
+  const siteOffsets = new Map<TemplateSite, number>();
+  const site = (path: Seg[], value: unknown, landing: TemplateLanding, service?: string, wrapped?: { source: string; offset: number }): void => {
+    if (typeof value !== 'string' || (!wrapped && !value.includes('{{'))) return;
     const pos = mapper.pos(path);
-    const s: TemplateSite = { pointer: pointer(path), source: value, landing, ...(service === undefined ? {} : { service }), line: pos.line, col: pos.col };
+    const s: TemplateSite = { pointer: pointer(path), source: wrapped?.source ?? value, landing, ...(service === undefined ? {} : { service }), line: pos.line, col: pos.col };
     sites.push(s);
     sitePaths.set(s, path);
+    if (wrapped) siteOffsets.set(s, wrapped.offset);
   };
   const map = (path: Seg[], value: unknown, landing: TemplateLanding, service?: string): void => {
     if (isObj(value)) for (const [k, v] of Object.entries(value)) site([...path, k], v, landing, service);
@@ -119,19 +127,24 @@ export function buildModel(c: Obj, ctx: NormaliseContext): Built {
         const stepModel: Seg[] = [...opModel, 'steps', i];
         mapper.register(stepModel, Array.isArray(op.steps) ? ['services', name, opName, 'steps', i] : ['services', name, opName]);
         const step = buildStep(rawStep, connections);
-        step.commands?.forEach((cmd, j) => site([...stepModel, 'commands', j], cmd, 'cli', name));
-        site([...stepModel, 'url'], step.url, 'url', name);
-        map([...stepModel, 'headers'], step.headers, 'header', name);
-        site([...stepModel, 'body'], step.body, bodyLanding(step.body, step.headers), name);
-        const r = step.response;
-        site([...stepModel, 'response', 'success_pattern'], r?.success_pattern, 'regex', name);
-        site([...stepModel, 'response', 'error_pattern'], r?.error_pattern, 'regex', name);
-        const cb = r?.callback;
-        const cbPath: Seg[] = [...stepModel, 'response', 'callback'];
-        site([...cbPath, 'url'], cb?.url, 'url', name);
-        map([...cbPath, 'headers'], cb?.headers, 'header', name);
-        site([...cbPath, 'body'], cb?.body, bodyLanding(cb?.body, cb?.headers), name);
-        for (const [k, v] of Object.entries(cb?.parameters ?? {})) site([...cbPath, 'parameters', k], v, SECRET_PARAMETER.test(k) ? 'credential' : 'text', name);
+        const stepSites = (st: Step, at: Seg[]): void => {
+          if (st.when !== undefined && !st.when.includes('{{')) site([...at, 'when'], st.when, 'text', name, conditionTemplate(st.when));
+          st.commands?.forEach((cmd, j) => site([...at, 'commands', j], cmd, 'cli', name));
+          site([...at, 'url'], st.url, 'url', name);
+          map([...at, 'headers'], st.headers, 'header', name);
+          site([...at, 'body'], st.body, bodyLanding(st.body, st.headers), name);
+          const r = st.response;
+          site([...at, 'response', 'success_pattern'], r?.success_pattern, 'regex', name);
+          site([...at, 'response', 'error_pattern'], r?.error_pattern, 'regex', name);
+          const cb = r?.callback;
+          const cbPath: Seg[] = [...at, 'response', 'callback'];
+          site([...cbPath, 'url'], cb?.url, 'url', name);
+          map([...cbPath, 'headers'], cb?.headers, 'header', name);
+          site([...cbPath, 'body'], cb?.body, bodyLanding(cb?.body, cb?.headers), name);
+          for (const [k, v] of Object.entries(cb?.parameters ?? {})) site([...cbPath, 'parameters', k], v, SECRET_PARAMETER.test(k) ? 'credential' : 'text', name);
+          st.on_failure?.forEach((c, k) => stepSites(c, [...at, 'on_failure', k]));
+        };
+        stepSites(step, stepModel);
         return step;
       });
       const explicit = Array.isArray(op.get_data) ? (op.get_data as string[]) : undefined;
@@ -157,7 +170,7 @@ export function buildModel(c: Obj, ctx: NormaliseContext): Built {
     ...(bootstrap ? { bootstrap } : {}),
     services,
   };
-  return { dictionary, sites, sitePaths, mapper, explicitGetData };
+  return { dictionary, sites, sitePaths, mapper, explicitGetData, siteOffsets };
 }
 
 function pick<T extends object>(raw: Obj, keys: readonly string[]): Partial<T> {
@@ -223,18 +236,40 @@ function buildDataField(raw: Obj): DataField {
   return { type: raw.type as DataField['type'], required: raw.required === true, ...pick<DataField>(raw, ['description', 'values', 'default', 'pattern', 'min', 'max']) };
 }
 
+const statuses = (v: unknown): number[] | undefined => (typeof v === 'number' ? [v] : Array.isArray(v) ? v as number[] : undefined);
+
 function buildStep(raw: Obj, connections: Record<string, Connection>): Step {
   const connection = raw.connection as string;
   const transport = connections[connection]?.type ?? 'ssh';
-  const step: Step = { connection, transport, ...pick<Step>(raw, ['commands', 'method', 'url', 'headers', 'body']) };
+  const step: Step = { ...pick<Step>(raw, ['save_as', 'when']), connection, transport, ...pick<Step>(raw, ['commands', 'method', 'url', 'headers', 'body']) };
   if (transport !== 'ssh') step.method ??= 'GET';
+  if (isObj(raw.retry)) step.retry = buildRetry(raw.retry);
   if (isObj(raw.response)) step.response = buildResponse(raw.response, transport);
+  if (Array.isArray(raw.on_failure)) step.on_failure = (raw.on_failure as Obj[]).map((s) => buildStep(s, connections));
   return step;
+}
+
+function buildRetry(raw: Obj): RetrySpec {
+  const onStatus = statuses(raw.on_status);
+  return {
+    ...(onStatus ? { on_status: onStatus } : {}),
+    ...(typeof raw.on_output === 'string' ? { on_output: raw.on_output } : {}),
+    attempts: typeof raw.attempts === 'number' ? raw.attempts : DEFAULT_RETRY_ATTEMPTS,
+    interval: typeof raw.interval === 'number' ? raw.interval : DEFAULT_RETRY_INTERVAL,
+  };
+}
+
+function buildMatch(raw: Obj): ResponseMatch {
+  const status = statuses(raw.status);
+  return { ...(status ? { status } : {}), ...pick<ResponseMatch>(raw, ['json', 'output']) };
 }
 
 function buildResponse(raw: Obj, transport: ConnectionType): ResponseSpec {
   const format = (raw.format as ResponseSpec['format'] | undefined) ?? (transport === 'ssh' ? 'cli' : 'json');
   const out: ResponseSpec = { format, ...pick<ResponseSpec>(raw, ['success_pattern', 'error_pattern', 'transform']) };
+  const expected = statuses(raw.expected_status);
+  if (expected) out.expected_status = expected;
+  if (raw.already !== undefined) out.already = (Array.isArray(raw.already) ? raw.already as Obj[] : [raw.already as Obj]).map(buildMatch);
   if (isObj(raw.callback)) {
     const cb = raw.callback;
     out.callback = { action: cb.action as Callback['action'], ...pick<Callback>(cb, ['method', 'url', 'headers', 'body', 'parameters']) };

@@ -24,6 +24,7 @@ function stepOut(step: Step): Record<string, unknown> {
   const response = rest.response;
   return clean({
     ...rest,
+    on_failure: rest.on_failure?.map(stepOut),
     headers: redactMap(rest.headers),
     response: response && clean({
       ...response,

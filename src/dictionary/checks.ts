@@ -46,6 +46,7 @@ export function checkDictionary(built: Built, bag: DiagnosticBag): void {
       const opPath: Seg[] = ['services', sName, 'operations', oName];
       if (op.steps.length === 0) err(opPath, 'empty-operation', `operation '${oName}' has no steps`, true);
       op.steps.forEach((step, i) => checkStep([...opPath, 'steps', i], `${sName}.${oName}`, step, err, regex));
+      checkFlow(opPath, `${sName}.${oName}`, op.steps, err, (path, rule, message) => bag.warning(mapper.pos(path, true), rule, message));
     }
   }
 }
@@ -100,7 +101,42 @@ function defaultMatches(def: DataField): boolean {
   }
 }
 
+/** save_as names unique per operation; on_failure only one level deep, and only where a later step exists. */
+function checkFlow(opPath: Seg[], where: string, steps: Step[], err: Err, warn: Err): void {
+  const seen = new Map<string, number>();
+  const name = (at: Seg[], n: string | undefined): void => {
+    if (n === undefined) return;
+    if (seen.has(n)) err([...at, 'save_as'], 'duplicate-save-as', `${where}: save_as: ${n} is already used by step ${(seen.get(n) ?? 0) + 1}`);
+    else seen.set(n, Number(at[at.length - 1]));
+  };
+  steps.forEach((step, i) => {
+    const at: Seg[] = [...opPath, 'steps', i];
+    name(at, step.save_as);
+    if (step.on_failure && i === steps.length - 1) {
+      warn([...at, 'on_failure'], 'unused-on-failure', `${where}: on_failure of the last step never runs (it runs when a later step fails)`);
+    }
+    step.on_failure?.forEach((c, k) => {
+      const cAt: Seg[] = [...at, 'on_failure', k];
+      if (c.save_as !== undefined) err([...cAt, 'save_as'], 'bad-on-failure', `${where}: on_failure steps cannot save_as (nothing runs after them)`);
+      if (c.on_failure) err([...cAt, 'on_failure'], 'bad-on-failure', `${where}: on_failure steps cannot have their own on_failure`);
+      if (c.response?.callback) err([...cAt, 'response', 'callback'], 'bad-on-failure', `${where}: on_failure steps cannot have callbacks`);
+    });
+  });
+}
+
 function checkStep(path: Seg[], where: string, step: Step, err: Err, regex: RegexCheck): void {
+  if (step.when?.includes('{{')) {
+    err([...path, 'when'], 'bad-condition', `${where}: when: is a condition written without {{ }}, e.g. when: "version_lt steps.ver.version '26.7'"`);
+  }
+  const r = step.retry;
+  if (r) {
+    if (r.on_status === undefined && r.on_output === undefined) err([...path, 'retry'], 'bad-retry', `${where}: retry needs on_status: or on_output: (what means "busy, try again")`, true);
+    if (r.on_status !== undefined && step.transport === 'ssh') err([...path, 'retry', 'on_status'], 'transport-mismatch', `${where}: retry.on_status applies to HTTP steps; use on_output for ssh`, true);
+    if (r.attempts < 2) err([...path, 'retry', 'attempts'], 'bad-retry', `${where}: retry.attempts counts every attempt, the first included: use 2 or more`);
+    if (r.on_status?.some((st) => st >= 200 && st < 300)) err([...path, 'retry', 'on_status'], 'bad-retry', `${where}: retry.on_status should not list a success status (2xx)`);
+    regex([...path, 'retry', 'on_output'], r.on_output, 'retry.on_output');
+  }
+  step.on_failure?.forEach((c, k) => checkStep([...path, 'on_failure', k], `${where} on_failure`, c, err, regex));
   if (step.transport === 'ssh') {
     if (step.commands === undefined) err(path, 'missing-command', `${where}: ssh step on connection '${step.connection}' needs commands:`, true);
     for (const k of ['url', 'method', 'body', 'headers'] as const) {
@@ -110,10 +146,19 @@ function checkStep(path: Seg[], where: string, step: Step, err: Err, regex: Rege
     if (step.url === undefined) err(path, 'missing-url', `${where}: ${step.transport} step on connection '${step.connection}' needs url:`, true);
     if (step.commands !== undefined) err([...path, 'commands'], 'transport-mismatch', `${where}: commands: need an ssh connection ('${step.connection}' is ${step.transport})`, true);
   }
-  if (step.response) checkResponse([...path, 'response'], where, step.response, err, regex);
+  if (step.response) checkResponse([...path, 'response'], where, step.response, err, regex, step.transport);
 }
 
-function checkResponse(path: Seg[], where: string, r: ResponseSpec, err: Err, regex: RegexCheck): void {
+function checkResponse(path: Seg[], where: string, r: ResponseSpec, err: Err, regex: RegexCheck, transport: Step['transport']): void {
+  if (transport === 'ssh' && r.expected_status) err([...path, 'expected_status'], 'transport-mismatch', `${where}: expected_status applies to HTTP steps`, true);
+  r.already?.forEach((m, i) => {
+    const at: Seg[] = [...path, 'already', i];
+    if (transport === 'ssh' && m.status) err([...at, 'status'], 'transport-mismatch', `${where}: already.status applies to HTTP steps; use output: for ssh`, true);
+    for (const key of Object.keys(m.json ?? {})) {
+      if (!key.startsWith('$')) err([...at, 'json', key], 'bad-transform', `${where}: already.json keys are JSONPaths ($.a.b), not '${key.slice(0, 40)}'`, true);
+    }
+    regex([...at, 'output'], m.output, 'already.output');
+  });
   regex([...path, 'success_pattern'], r.success_pattern, 'success_pattern');
   regex([...path, 'error_pattern'], r.error_pattern, 'error_pattern');
   for (const [field, expr] of Object.entries(r.transform ?? {})) {

@@ -133,8 +133,28 @@ export interface Callback {
   parameters?: Record<string, string>;
 }
 
+/**
+ * One recognisable answer (all given conditions must hold): an HTTP status, JSONPath → scalar
+ * equalities over a JSON body, a regex over the body or CLI output.
+ */
+export interface ResponseMatch {
+  /** HTTP statuses (any of) */
+  status?: number[];
+  /** JSONPath → expected string/number/boolean (compared like eq: 22 and "22" are the same) */
+  json?: Record<string, string | number | boolean>;
+  /** regex source over the response body or CLI output */
+  output?: string;
+}
+
 export interface ResponseSpec {
   format: 'json' | 'cli' | 'text';
+  /** http(s): statuses that are success (absent = any 2xx) */
+  expected_status?: number[];
+  /**
+   * Answers that mean "already in the desired state" (RESTCONF 409 data-exists, a duplicate error):
+   * the step succeeds with the result {already: true} instead of failing; checked before the status.
+   */
+  already?: ResponseMatch[];
   success_pattern?: string;
   error_pattern?: string;
   /** field -> JSONPath ($.a.b), or a built-in parser name for cli/text output, or a regex with named groups */
@@ -142,8 +162,34 @@ export interface ResponseSpec {
   callback?: Callback;
 }
 
+/** Re-sends a step while the appliance answers "busy" (a config lock), waiting between attempts. */
+export interface RetrySpec {
+  /** HTTP statuses that mean "try again" */
+  on_status?: number[];
+  /** regex source over the body / CLI output that means "try again" */
+  on_output?: string;
+  /** total attempts, the first included (default 3) */
+  attempts: number;
+  /** seconds between attempts (default 2); waits end early when the run is cancelled or out of time */
+  interval: number;
+}
+
 /** One use of one connection: CLI commands, or one HTTP request. */
 export interface Step {
+  /** the step's parsed result is available to later steps as {{steps.NAME.FIELD}} */
+  save_as?: string;
+  /**
+   * condition (the inside of {{#if ...}}: a value, or a helper call such as
+   * `version_lt steps.ver.version '26.7'`); false → the step is skipped (reported as skipped)
+   */
+  when?: string;
+  retry?: RetrySpec;
+  /**
+   * compensation: steps run (in order) when a later step of the operation fails after this one
+   * succeeded; compensations of several steps run newest first. Best effort: their failures are
+   * reported, the operation's error stays the original one.
+   */
+  on_failure?: Step[];
   connection: string;
   /** resolved from the connection's type */
   transport: ConnectionType;

@@ -34,14 +34,21 @@ export function resolveTargets(doc: Obj, ctx: NormaliseContext): void {
         if (opName === 'data' || opName === 'description' || !isObj(op)) continue;
         const base: Seg[] = ['services', name, opName];
         if (Array.isArray(op.steps)) {
-          op.steps.forEach((step: unknown, i) => { if (isObj(step)) resolveTarget(step, [...base, 'steps', i], 'step', env); });
+          op.steps.forEach((step: unknown, i) => { if (isObj(step)) resolveStep(step, [...base, 'steps', i], 'step', env); });
         } else {
-          resolveTarget(op, base, 'operation', env);
+          resolveStep(op, base, 'operation', env);
         }
       }
     }
   }
   if (Object.keys(env.connections).length > 0) doc.connections = env.connections;
+}
+
+/** A step's target, and those of its compensation steps (on_failure). */
+function resolveStep(step: Obj, path: Seg[], what: string, env: Env): void {
+  resolveTarget(step, path, what, env);
+  if (!Array.isArray(step.on_failure)) return;
+  step.on_failure.forEach((s: unknown, i) => { if (isObj(s)) resolveTarget(s, [...path, 'on_failure', i], 'on_failure step', env); });
 }
 
 function checkKnown(name: string, path: Seg[], env: Env): boolean {

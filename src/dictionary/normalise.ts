@@ -120,13 +120,20 @@ function normaliseServices(raw: unknown, ctx: NormaliseContext): unknown {
       if (opName === 'data' || opName === 'description' || !isObj(op)) continue;
       const base: Seg[] = ['services', name, opName];
       if (Array.isArray(op.steps)) {
-        op.steps.forEach((step: unknown, i) => { if (isObj(step)) normaliseResponse(step.response, [...base, 'steps', i, 'response'], ctx); });
+        op.steps.forEach((step: unknown, i) => { if (isObj(step)) normaliseStep(step, [...base, 'steps', i], ctx); });
       } else {
-        normaliseResponse(op.response, [...base, 'response'], ctx);
+        normaliseStep(op, base, ctx);
       }
     }
   }
   return services;
+}
+
+/** A step's response, and those of its compensation steps (on_failure). */
+function normaliseStep(step: Obj, path: Seg[], ctx: NormaliseContext): void {
+  normaliseResponse(step.response, [...path, 'response'], ctx);
+  if (!Array.isArray(step.on_failure)) return;
+  step.on_failure.forEach((s: unknown, i) => { if (isObj(s)) normaliseResponse(s.response, [...path, 'on_failure', i, 'response'], ctx); });
 }
 
 function normaliseResponse(response: unknown, path: Seg[], ctx: NormaliseContext): void {

@@ -27,9 +27,23 @@ function validator(): ValidateFunction {
 export function validateCanonical(doc: unknown, ctx: NormaliseContext): boolean {
   const validate = validator();
   if (validate(doc)) return true;
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if');
+  // a failing $ref (stepFields) evaluates none of its keys, so unevaluatedProperties would also
+  // report every valid step key as unknown: only keys no step/operation declares are unknown
+  const declared = stepKeys();
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if'
+    && !(e.keyword === 'unevaluatedProperties' && declared.has(String((e.params as Record<string, unknown>).unevaluatedProperty))));
   for (const e of errors) report(e, ctx);
   return false;
+}
+
+let stepKeyCache: Set<string> | undefined;
+
+function stepKeys(): Set<string> {
+  if (!stepKeyCache) {
+    const defs = (dictionarySchema().$defs ?? {}) as Record<string, { properties?: Record<string, unknown> }>;
+    stepKeyCache = new Set([...Object.keys(defs.stepFields?.properties ?? {}), ...Object.keys(defs.operation?.properties ?? {})]);
+  }
+  return stepKeyCache;
 }
 
 function report(e: ErrorObject, ctx: NormaliseContext): void {

@@ -15,6 +15,8 @@ export interface TemplateScan {
   problems: TemplateProblem[];
   dataRefs: Array<{ name: string; line: number }>;
   contextRefs: string[];
+  /** steps.NAME.FIELD references: NAME and the 1-based line of the first use */
+  stepRefs: Array<{ name: string; path: string; line: number }>;
 }
 
 export function scanTemplate(source: string, landing: TemplateLanding): TemplateScan {
@@ -24,12 +26,13 @@ export function scanTemplate(source: string, landing: TemplateLanding): Template
       problems: [],
       dataRefs: references.filter((r) => r.scope === 'get_data').map((r) => ({ name: r.name, line: r.line })),
       contextRefs: references.filter((r) => r.scope === 'get_cs_data').map((r) => r.name),
+      stepRefs: references.filter((r) => r.scope === 'steps').map((r) => ({ name: r.name, path: r.path, line: r.line })),
     };
   } catch (error) {
     if (!isVnfError(error) || error.code !== 'VNF_ERR_TEMPLATE_COMPILE') throw error;
     const d = error.details as { line: number; column: number; reason: string; kind: 'syntax' | 'language' };
     // the reason only, never the parser's excerpt of the source (which may hold literal secrets)
     const message = d.kind === 'syntax' ? `template syntax error: ${d.reason}` : d.reason;
-    return { problems: [{ line: d.line, column: Math.max(0, d.column - 1), rule: 'template-syntax', message }], dataRefs: [], contextRefs: [] };
+    return { problems: [{ line: d.line, column: Math.max(0, d.column - 1), rule: 'template-syntax', message }], dataRefs: [], contextRefs: [], stepRefs: [] };
   }
 }

@@ -11,7 +11,12 @@ export interface ValueMeta {
   /** declared type (get_data values); context values have none */
   spec?: FieldSpec;
   secret: boolean;
+  /** 'step': a value an earlier step read from the appliance (steps.NAME.FIELD), untrusted output */
+  origin?: 'step';
 }
+
+/** What an appliance-supplied value may be inside a CLI command: one token, no quoting or separators. */
+const STEP_CLI_TOKEN = /^[A-Za-z0-9_.:/@*+,=-]{1,256}$/;
 
 const LANDING_NAMES: Record<TemplateLanding, string> = {
   cli: 'a CLI command', url: 'a URL', json: 'a JSON body', header: 'an HTTP header', text: 'a text body',
@@ -69,7 +74,8 @@ const PEM_BLOCK = /^-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----\s*
 function scalarText(raw: unknown, meta: ValueMeta, landing: TemplateLanding): string {
   if (typeof raw === 'string') return raw;
   if (typeof raw === 'boolean' || (typeof raw === 'number' && Number.isFinite(raw))) return String(raw);
-  throw unsafe(meta, landing, 'it is not a string, number or boolean');
+  const kind = Array.isArray(raw) ? 'a list' : raw !== null && typeof raw === 'object' ? 'an object' : 'not a finite value';
+  throw unsafe(meta, landing, `it is ${kind}, not a string, number or boolean${meta.origin === 'step' ? ' (select a scalar with the step\'s transform)' : ''}`);
 }
 
 /** Encodes one present value for its landing; throws VNF_ERR_TEMPLATE_UNSAFE_VALUE when it cannot. */
@@ -78,6 +84,7 @@ export function encodeValue(raw: unknown, landing: TemplateLanding, meta: ValueM
   switch (landing) {
     case 'cli': {
       if (hasControlChar(text)) throw unsafe(meta, landing, 'it contains a control character or line break');
+      if (meta.origin === 'step' && !STEP_CLI_TOKEN.test(text)) throw unsafe(meta, landing, 'a value read from the appliance must be a single token (letters, digits, _.:/@*+,=-)');
       if (meta.spec) {
         const checked = checkFieldValue(meta.spec, raw);
         if (!checked.ok || String(checked.value) !== text) throw unsafe(meta, landing, `it does not match its type (${meta.spec.type})`);

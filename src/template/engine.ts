@@ -4,10 +4,10 @@ import Handlebars from 'handlebars';
 import { VnfError } from '../errors.js';
 import type { TemplateLanding } from './landing.js';
 import { collectReferences, TemplateSyntaxError, type TemplateReference } from './references.js';
-import { isTruthy, sameValue } from './value.js';
+import { compareVersions, isTruthy, sameValue } from './value.js';
 
 /** Every helper a template may call: block helpers and the condition helpers. */
-export const KNOWN_HELPERS = ['if', 'unless', 'eq', 'ne', 'and', 'or', 'not'] as const;
+export const KNOWN_HELPERS = ['if', 'unless', 'eq', 'ne', 'and', 'or', 'not', 'version_lt', 'version_gte'] as const;
 
 type HelperOptions = Handlebars.HelperOptions;
 
@@ -29,6 +29,8 @@ hb.registerHelper('ne', (a: unknown, b: unknown) => !sameValue(a, b));
 hb.registerHelper('and', (...list: unknown[]) => args(list).every((v) => isTruthy(v)));
 hb.registerHelper('or', (...list: unknown[]) => args(list).some((v) => isTruthy(v)));
 hb.registerHelper('not', (v: unknown) => !isTruthy(v));
+hb.registerHelper('version_lt', (a: unknown, b: unknown) => compareVersions(a, b) < 0);
+hb.registerHelper('version_gte', (a: unknown, b: unknown) => compareVersions(a, b) >= 0);
 
 const COMPILE_OPTIONS: CompileOptions = {
   strict: true,

@@ -10,3 +10,6 @@ export {
   type DataValue, type FieldCheck, type FieldSpec, type FieldType,
 } from './data-types.js';
 export { validateData, secretFieldNames, secretDataValues, type DataProblem, type ValidatedData } from './data-validate.js';
+export { compileCondition, conditionTemplate } from './condition.js';
+export { compareVersions } from './value.js';
+export type { RenderOptions, RenderOutcome } from './render.js';

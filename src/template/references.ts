@@ -1,14 +1,16 @@
 // Checks a parsed template against the small language dictionaries may use and lists the values it
 // names. Anything else (partials, decorators, @data, this/../, helpers outside conditions) is refused.
 
-export type ReferenceScope = 'get_data' | 'get_cs_data' | 'timestamp';
+export type ReferenceScope = 'get_data' | 'get_cs_data' | 'timestamp' | 'steps';
 
 export interface TemplateReference {
   scope: ReferenceScope;
-  /** field name (for timestamp: "timestamp") */
+  /** field name (for timestamp: "timestamp"; for steps: the earlier step's save_as name) */
   name: string;
-  /** as written in canonical form: get_data.x, get_cs_data.y, timestamp */
+  /** as written in canonical form: get_data.x, get_cs_data.y, timestamp, steps.NAME.FIELD[.SUB] */
   path: string;
+  /** steps only: the field path inside the saved result (one or two levels) */
+  fields?: readonly string[];
   /** true when the template only tests the value ({{#if}}, eq ...), never prints it */
   conditionalOnly: boolean;
   /** 1-based line (inside the template) of the first use */
@@ -18,7 +20,12 @@ export interface TemplateReference {
 /** Helpers allowed in conditions, with their arity (min, max params). */
 export const CONDITION_HELPERS: Readonly<Record<string, readonly [number, number]>> = {
   eq: [2, 2], ne: [2, 2], and: [2, 16], or: [2, 16], not: [1, 1],
+  // dotted numeric versions ("26.1", "1.4.2"), compared segment by segment: see value.ts compareVersions
+  version_lt: [2, 2], version_gte: [2, 2],
 };
+/** How deep a steps reference may reach into a saved result: steps.NAME.FIELD or steps.NAME.FIELD.SUB. */
+export const MAX_STEP_FIELD_DEPTH = 2;
+const VARIABLES_HINT = 'write get_data.NAME, get_cs_data.NAME, steps.NAME.FIELD or timestamp';
 export const BLOCK_HELPERS = ['if', 'unless'] as const;
 const KNOWN_HELPER_LIST = [...BLOCK_HELPERS, ...Object.keys(CONDITION_HELPERS)].join(', ');
 
@@ -110,7 +117,7 @@ class Collector {
 
   private variable(path: hbs.AST.PathExpression, conditional: boolean): void {
     if (path.data) refuse(path, `'${path.original}' is not available: @-variables are not supported`);
-    if (path.depth > 0 || /^(this\b|\.\.?\/|\.$)/.test(path.original)) refuse(path, `'${path.original}' is not available: write get_data.NAME, get_cs_data.NAME or timestamp`);
+    if (path.depth > 0 || /^(this\b|\.\.?\/|\.$)/.test(path.original)) refuse(path, `'${path.original}' is not available: ${VARIABLES_HINT}`);
     const [scope, name, ...rest] = path.parts;
     const line = (path.loc as hbs.AST.SourceLocation | undefined)?.start.line ?? 1;
     let ref: TemplateReference | undefined;
@@ -118,8 +125,12 @@ class Collector {
       ref = { scope, name: scope, path: scope, conditionalOnly: conditional, line };
     } else if ((scope === 'get_data' || scope === 'get_cs_data') && name !== undefined && rest.length === 0) {
       ref = { scope, name, path: `${scope}.${name}`, conditionalOnly: conditional, line };
+    } else if (scope === 'steps' && name !== undefined && rest.length >= 1 && rest.length <= MAX_STEP_FIELD_DEPTH) {
+      ref = { scope, name, fields: rest, path: ['steps', name, ...rest].join('.'), conditionalOnly: conditional, line };
+    } else if (scope === 'steps') {
+      refuse(path, `'${path.original}': write steps.NAME.FIELD (or steps.NAME.FIELD.SUB), where NAME is an earlier step's save_as`);
     }
-    if (!ref) refuse(path, `unknown variable '${path.original}': write get_data.NAME, get_cs_data.NAME or timestamp`);
+    if (!ref) refuse(path, `unknown variable '${path.original}': ${VARIABLES_HINT}`);
     const seen = this.refs.get(ref.path);
     if (seen) seen.conditionalOnly &&= conditional;
     else this.refs.set(ref.path, ref);

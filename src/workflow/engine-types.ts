@@ -60,6 +60,14 @@ export interface StepReport {
   connection: string;
   transport: 'ssh' | 'http' | 'https';
   duration_ms: number;
+  /** the step's save_as name */
+  save_as?: string;
+  /** its when: condition was false: nothing was sent */
+  skipped?: true;
+  /** the appliance answered "already in the desired state" (response.already) */
+  already?: true;
+  /** attempts made when the step was retried (retry:), the first included */
+  attempts?: number;
   /** HTTP status */
   status?: number;
   /** CLI commands sent */

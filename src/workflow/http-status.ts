@@ -40,12 +40,13 @@ export function errorEnvelopeTokens(body: string): Pick<HttpStatusDetails, 'erro
   return code !== undefined ? { error_code: code } : {};
 }
 
-/** Throws VNF_ERR_HTTP_STATUS for a non-2xx status. */
-export function checkHttpStatus(status: number, body: string, connection: string): void {
-  if (status >= 200 && status < 300) return;
+/** Throws VNF_ERR_HTTP_STATUS for a status that is not success: any 2xx, or one of `expected` when given. */
+export function checkHttpStatus(status: number, body: string, connection: string, expected?: readonly number[]): void {
+  if (expected ? expected.includes(status) : status >= 200 && status < 300) return;
   const tokens = errorEnvelopeTokens(body);
   const details: HttpStatusDetails = { status, connection, ...tokens };
   const what = tokens.error_tag ?? tokens.error_code;
-  throw new VnfError('VNF_ERR_HTTP_STATUS', `connection '${connection}': HTTP ${status}${what ? ` (${what}${tokens.error_app_tag ? `/${tokens.error_app_tag}` : ''})` : ''}`,
+  const wanted = expected && status >= 200 && status < 300 ? `; expected ${expected.join(', ')}` : '';
+  throw new VnfError('VNF_ERR_HTTP_STATUS', `connection '${connection}': HTTP ${status}${what ? ` (${what}${tokens.error_app_tag ? `/${tokens.error_app_tag}` : ''})` : ''}${wanted}`,
     { details, ...(status === 401 || status === 403 ? { stage: 'auth' as const } : {}) });
 }

@@ -7,7 +7,7 @@ import { RunClock } from './clock.js';
 import type { CallbackOutcome, DryRunResult, OperationRequest, OperationResult, WorkflowEngineOptions } from './engine-types.js';
 import { redactedPlan, renderOperation, type RenderedOperation } from './render-plan.js';
 import { auditContextOf, auditRun } from './run-audit.js';
-import { runSteps } from './step-exec.js';
+import { runSteps } from './step-flow.js';
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
 export const DEFAULT_CALLBACK_TIMEOUT_MS = 30_000;

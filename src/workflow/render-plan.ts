@@ -5,17 +5,28 @@ import type { ApplianceContext } from '../dictionary/appliance-model.js';
 import type {
   Connection, Dictionary, LoadedDictionary, ResponseSpec, Step,
 } from '../dictionary/model.js';
-import { RenderScope, validateData, type TemplateLanding } from '../template/index.js';
+import { RenderScope, compileCondition, compileTemplate, validateData, type TemplateLanding } from '../template/index.js';
 import { REDACTED, Redactor } from '../audit/index.js';
 import { applianceSecretKeys, applianceSecrets, applianceValues, isSecretName } from './values.js';
 
-export interface RenderedSshStep {
+/** Flow marks a plan shows: the step's save_as, its when: condition, and whether it is only a preview. */
+export interface PlanMarks {
+  save_as?: string;
+  /** the condition, when the plan could not decide it (it depends on an earlier step's result) */
+  when?: string;
+  /** the step uses values of earlier steps: shown with <steps.NAME.FIELD> placeholders, rendered for real when it runs */
+  deferred?: true;
+  /** its when: is already false: it will not run (its content is shown when it can be rendered, else empty) */
+  skipped?: true;
+}
+
+export interface RenderedSshStep extends PlanMarks {
   connection: string;
   transport: 'ssh';
   commands: string[];
 }
 
-export interface RenderedHttpStep {
+export interface RenderedHttpStep extends PlanMarks {
   connection: string;
   transport: 'http' | 'https';
   method: string;
@@ -37,10 +48,17 @@ export interface StepResponse {
 }
 
 export interface RenderedOperation {
-  /** unredacted: for the executor only, never for output */
+  /** unredacted: for the executor only, never for output; parallel to specs */
   steps: RenderedStep[];
   /** parallel to steps */
   responses: StepResponse[];
+  /** the operation's steps as the dictionary declares them (when, retry, save_as, on_failure) */
+  specs: Step[];
+  /**
+   * Renders a step for sending, with the values earlier steps saved in the scope (a missing one is
+   * an error); `at` is its path under the operation's steps: [i] or [i, 'on_failure', k].
+   */
+  renderNow: (step: Step, at: (string | number)[]) => { step: RenderedStep; response: StepResponse };
   connections: Record<string, RenderedConnection>;
   /** the operation's scope: render callbacks/prompts with the same values, and collect their secrets */
   scope: RenderScope;
@@ -117,11 +135,21 @@ function bodyLanding(sites: ReadonlyMap<string, TemplateLanding>, pointer: strin
 
 interface StepEnv {
   scope: RenderScope;
+  /** plan rendering: unknown steps values print as placeholders and mark the step deferred */
+  plan?: { deferred: boolean };
   dictionary: Dictionary;
   sites: ReadonlyMap<string, TemplateLanding>;
   connections: Record<string, RenderedConnection & { urlHost: string }>;
   base: (string | number)[];
   appliance?: ApplianceContext;
+}
+
+/** Renders one template of a step; in plan mode an unknown steps value is a placeholder. */
+function draw(env: StepEnv, source: string, landing: TemplateLanding): string {
+  if (!env.plan) return env.scope.render(source, landing);
+  const out = env.scope.renderWith(compileTemplate(source, landing), { stepPlaceholders: true });
+  if (out.deferred) env.plan.deferred = true;
+  return out.text;
 }
 
 function renderHttp(step: Step, conn: Connection, rc: RenderedConnection & { urlHost: string }, index: number, env: StepEnv): RenderedHttpStep {
@@ -130,7 +158,7 @@ function renderHttp(step: Step, conn: Connection, rc: RenderedConnection & { url
   if (!/^[A-Z]+$/.test(method)) throw semantic(`step ${index}: invalid HTTP method`);
   const urlSource = step.url ?? '/';
   if (/^[a-z][a-z0-9+.-]*:/i.test(urlSource)) throw semantic(`step ${index}: url must be a path relative to connection '${conn.name}'`);
-  let path = scope.render(urlSource, 'url');
+  let path = draw(env, urlSource, 'url');
   if (!path.startsWith('/')) path = `/${path}`;
   const sources: Record<string, string> = {};
   for (const [name, value] of [...Object.entries(conn.headers ?? {}), ...Object.entries(step.headers ?? {})]) {
@@ -140,7 +168,7 @@ function renderHttp(step: Step, conn: Connection, rc: RenderedConnection & { url
     sources[name] = value;
   }
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(sources)) headers[name] = scope.render(value, 'header');
+  for (const [name, value] of Object.entries(sources)) headers[name] = draw(env, value, 'header');
   const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
   if ((conn.auth ?? 'basic') === 'basic' && !hasAuth && rc.username !== undefined && rc.password !== undefined) {
     if (rc.username.includes(':')) {
@@ -153,7 +181,7 @@ function renderHttp(step: Step, conn: Connection, rc: RenderedConnection & { url
   let body: string | null = null;
   if (step.body !== undefined) {
     const landing = bodyLanding(env.sites, jsonPointer([...env.base, index, 'body']), headers, step.body);
-    body = scope.render(step.body, landing);
+    body = draw(env, step.body, landing);
   }
   return { connection: conn.name, transport: conn.type as 'http' | 'https', method, url: `${conn.type}://${rc.urlHost}:${rc.port}${path}`, headers, body };
 }
@@ -168,13 +196,36 @@ function renderStep(step: Step, index: number, env: StepEnv): { step: RenderedSt
       connection: conn.name,
       transport: 'ssh',
       // a command that renders empty (a false conditional) is not sent
-      commands: (step.commands ?? []).map((c) => scope.render(c, 'cli')).filter((c) => c.trim() !== ''),
+      commands: (step.commands ?? []).map((c) => draw(env, c, 'cli')).filter((c) => c.trim() !== ''),
     }
     : renderHttp(step, conn, rc, index, env);
   const patterns: StepResponse['patterns'] = {};
-  if (step.response?.success_pattern !== undefined) patterns.success_pattern = scope.render(step.response.success_pattern, 'regex');
-  if (step.response?.error_pattern !== undefined) patterns.error_pattern = scope.render(step.response.error_pattern, 'regex');
+  if (step.response?.success_pattern !== undefined) patterns.success_pattern = draw(env, step.response.success_pattern, 'regex');
+  if (step.response?.error_pattern !== undefined) patterns.error_pattern = draw(env, step.response.error_pattern, 'regex');
   return { step: rendered, response: { ...(step.response ? { spec: step.response } : {}), patterns } };
+}
+
+/**
+ * A step of the plan: skipped when its when: is already false; else rendered, with placeholders for
+ * values of earlier steps (then marked deferred) and the condition shown when it is still open.
+ */
+function planStep(step: Step, index: number, env: StepEnv): { step: RenderedStep; response: StepResponse } {
+  const save = step.save_as !== undefined ? { save_as: step.save_as } : {};
+  const open = step.when === undefined ? true : env.scope.condition(compileCondition(step.when), { stepPlaceholders: true });
+  const plan = { deferred: false };
+  if (open === false) {
+    let shown: RenderedStep;
+    try {
+      shown = renderStep(step, index, { ...env, plan }).step;
+    } catch {
+      shown = step.transport === 'ssh' ? { connection: step.connection, transport: 'ssh', commands: [] }
+        : { connection: step.connection, transport: step.transport, method: step.method ?? 'GET', url: '', headers: {}, body: null };
+    }
+    return { step: { ...shown, ...save, when: step.when ?? '', skipped: true }, response: { patterns: {} } };
+  }
+  const out = renderStep(step, index, { ...env, plan });
+  const marks: PlanMarks = { ...save, ...(open === undefined && step.when !== undefined ? { when: step.when } : {}), ...(plan.deferred ? { deferred: true as const } : {}) };
+  return { step: { ...out.step, ...marks }, response: out.response };
 }
 
 /** Validates `data` against the service's declaration, then renders every step of the operation. */
@@ -211,13 +262,18 @@ export function renderOperation(input: RenderOperationInput): RenderedOperation 
   const steps: RenderedStep[] = [];
   const responses: StepResponse[] = [];
   operation.steps.forEach((step, index) => {
-    const out = renderStep(step, index, env);
+    const out = planStep(step, index, env);
     steps.push(out.step);
     responses.push(out.response);
   });
   const connections: Record<string, RenderedConnection> = {};
   for (const [name, { urlHost: _urlHost, ...rc }] of Object.entries(env.connections)) connections[name] = rc;
-  return { steps, responses, connections, scope };
+  const renderNow = (step: Step, at: (string | number)[]): { step: RenderedStep; response: StepResponse } => {
+    const out = renderStep(step, Number(at.at(-1) ?? 0), { ...env, base: [...env.base, ...at.slice(0, -1)] });
+    for (const [name, { urlHost: _u, ...rc }] of Object.entries(env.connections)) connections[name] ??= rc;
+    return out;
+  };
+  return { steps, responses, connections, scope, specs: operation.steps, renderNow };
 }
 
 /**

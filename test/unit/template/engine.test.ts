@@ -78,6 +78,6 @@ describe('compileTemplate', () => {
   });
 
   it('exports the helper list', () => {
-    expect([...KNOWN_HELPERS].sort()).toEqual(['and', 'eq', 'if', 'ne', 'not', 'or', 'unless']);
+    expect([...KNOWN_HELPERS].sort()).toEqual(['and', 'eq', 'if', 'ne', 'not', 'or', 'unless', 'version_gte', 'version_lt']);
   });
 });

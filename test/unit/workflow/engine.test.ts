@@ -159,9 +159,9 @@ describe('workflow engine: operations', () => {
   it('the overall deadline stops a command that never returns: VNF_ERR_WORKFLOW_DEADLINE, audited', async () => {
     const { engine, audit } = makeEngine();
     const started = Date.now();
-    const e = await failure(engine.runOperation({ dictionary, appliance: appliance(), service: 'Cli', operation: 'hang', deadlineMs: 400 }));
+    const e = await failure(engine.runOperation({ dictionary, appliance: appliance(), service: 'Cli', operation: 'hang', deadlineMs: 1_500 }));
     expect(e.code).toBe('VNF_ERR_WORKFLOW_DEADLINE');
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
     expect(audit.ofType('operation.end')[0]).toMatchObject({ outcome: 'failure', error_code: 'VNF_ERR_WORKFLOW_DEADLINE' });
   });
 
