@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'provider.changed',
   'audit.read',
   'audit.rotated',
+  'ui.session',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

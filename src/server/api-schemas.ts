@@ -45,6 +45,30 @@ export const REQUEST_SCHEMAS = {
     required: ['appliance'],
     properties: { appliance: APPLIANCE_REF_SCHEMA },
   },
+  UiSessionRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['appliance', 'access'],
+    properties: {
+      appliance: {
+        type: 'object',
+        description: 'The appliance context (DESIGN §3.2); its id must be the {id} of the path. Kept server-side, never put in the link.',
+        required: ['id', 'management'],
+        properties: { id: { type: 'string', minLength: 1, maxLength: 256 }, management: { type: 'object' } },
+      },
+      access: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method'],
+        properties: {
+          method: { enum: ['http', 'https'] },
+          port: { type: 'integer', minimum: 1, maximum: 65535, description: 'default management.http_port / https_port, else 80 / 443' },
+          path: { type: 'string', maxLength: 256, pattern: '^/[A-Za-z0-9._~!$&\'()*+,;=:@%/-]*$', description: 'path prefix on the appliance (default /)' },
+        },
+      },
+      lifetime_s: { type: 'integer', minimum: 30, maximum: 86400, description: 'default ui.default_lifetime_s, at most ui.max_lifetime_s' },
+    },
+  },
 } as const satisfies Record<string, Schema>;
 
 export type RequestSchemaName = keyof typeof REQUEST_SCHEMAS;
@@ -98,6 +122,15 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   },
   AuditRecords: { type: 'object', properties: { records: { type: 'array', items: { type: 'object' } }, truncated: { type: 'boolean' } } },
   OpenApi: { type: 'object' },
+  UiSession: {
+    type: 'object',
+    required: ['url', 'expires_at', 'token_id'],
+    properties: {
+      url: { type: 'string', description: 'link for a browser: the UI listener, /ui/{token}/' },
+      expires_at: { type: 'string', format: 'date-time' },
+      token_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$', description: 'for DELETE /v1/ui-sessions/{token_id}' },
+    },
+  },
 };
 
 let ajv: Ajv2020 | undefined;

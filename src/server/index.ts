@@ -9,3 +9,4 @@ export { buildOpenApi, ROUTE_DOCS } from './openapi.js';
 export { rolesFor } from './authz.js';
 export { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from './problem.js';
 export { startMetricsListener, type MetricsListener, type Readiness } from './metrics-listener.js';
+export { poolUiConnector, UiRuntime, UiProxy, UiTokens, type UiConnector, type UiSession, type UiTarget } from './ui-proxy/index.js';

@@ -38,6 +38,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     ],
   },
   'GET /v1/openapi.json': { summary: 'This document', responses: { 200: 'OpenApi' } },
+  'POST /v1/appliances/{id}/ui-sessions': { summary: 'Open a short-lived web UI session to the appliance: a signed single-appliance link for the UI listener', request: 'UiSessionRequest', responses: { 201: 'UiSession', 404: 'Problem' } },
+  'DELETE /v1/ui-sessions/{token_id}': { summary: 'Revoke a web UI session (its creator or an admin)', responses: { 204: null, 404: 'Problem' } },
 };
 
 /** Problems every route can answer with (authorization, limits, media types, internal errors). */

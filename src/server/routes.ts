@@ -32,12 +32,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { operationId: 'getJob', method: 'GET', path: '/v1/jobs/{id}', roles: OPS },
   { operationId: 'queryAudit', method: 'GET', path: '/v1/audit', roles: ['admin', 'auditor'] },
   { operationId: 'getOpenApi', method: 'GET', path: '/v1/openapi.json', roles: ALL },
+  { operationId: 'createUiSession', method: 'POST', path: '/v1/appliances/{id}/ui-sessions', roles: OPS, body: 'json' },
+  { operationId: 'revokeUiSession', method: 'DELETE', path: '/v1/ui-sessions/{token_id}', roles: OPS },
 ];
 
 /** Patterns of path parameters; a segment that does not match is an unknown route (404). */
 export const PARAM_PATTERNS: Record<string, string> = {
   name: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
   id: '^[A-Za-z0-9][A-Za-z0-9-]{0,63}$',
+  token_id: '^[A-Za-z0-9_-]{22}$',
 };
 
 export interface RouteMatch {

@@ -30,6 +30,8 @@ import { OperationRunner } from './runner.js';
 import type { Handler, ServerState } from './state.js';
 import { readTlsMaterial, secureContextOptions } from './tls.js';
 import type { HandlerResult, OperationExecutor, RequestContext, ServerAuditLog } from './types.js';
+import { uiHandlers } from './ui-handlers.js';
+import { UiRuntime, type UiConnector } from './ui-proxy/index.js';
 
 export interface ServerDeps {
   config: BrokerConfig;
@@ -43,6 +45,8 @@ export interface ServerDeps {
   /** dev mode: try this many consecutive metrics ports when one is taken */
   metricsPortAttempts?: number;
   version?: string;
+  /** web UI access (config `ui`): streams to appliance web UIs, e.g. poolUiConnector(pool) */
+  uiConnector?: UiConnector;
 }
 
 export interface BrokerServer {
@@ -50,7 +54,9 @@ export interface BrokerServer {
   readonly jobs: JobStore;
   readonly router: Router;
   /** listens on config.listen (and the metrics listener when enabled) */
-  start(): Promise<{ api: AddressInfo; metrics?: AddressInfo }>;
+  start(): Promise<{ api: AddressInfo; metrics?: AddressInfo; ui?: AddressInfo }>;
+  /** web UI access, when `ui` is configured */
+  readonly ui: UiRuntime | undefined;
   /** re-reads the TLS files and swaps the context for new connections; throws (keeping the old one) on failure */
   reload(): void;
   readiness(): Readiness;
@@ -85,11 +91,20 @@ export function createServer(deps: ServerDeps): BrokerServer {
     idempotency: new IdempotencyStore(config.jobs.retention_ms),
     providerProblems: initialProblems(registry.problems),
   };
+  const uiConfig = config.ui;
+  const ui = uiConfig ? new UiRuntime({
+    config: { ...config, ui: uiConfig },
+    audit: (event) => { deps.audit.append(event); },
+    logger,
+    ...(deps.uiConnector ? { connect: deps.uiConnector } : {}),
+  }) : undefined;
+
   const handlers: Record<string, Handler> = {
     ...providerHandlers(state),
     ...operationHandlers(state),
     ...auditHandlers(state),
     getOpenApi: () => Promise.resolve({ status: 200, body: openapi }),
+    ...uiHandlers(ui),
   };
   for (const route of ROUTES) {
     if (!handlers[route.operationId]) throw new VnfError('VNF_ERR_BROKER_INTERNAL', `no handler for ${route.operationId}`);
@@ -246,6 +261,7 @@ export function createServer(deps: ServerDeps): BrokerServer {
     jobs,
     router,
     readiness,
+    ui,
     async start() {
       const api = await new Promise<AddressInfo>((resolve, reject) => {
         https.once('error', reject);
@@ -262,17 +278,29 @@ export function createServer(deps: ServerDeps): BrokerServer {
           throw error;
         }
       }
+      let uiAddress: AddressInfo | undefined;
+      if (ui) {
+        try {
+          uiAddress = (await ui.start()).address;
+        } catch (error) {
+          https.close();
+          await metricsListener?.close();
+          throw error;
+        }
+      }
       started = true;
-      return { api, ...(metricsListener ? { metrics: metricsListener.address } : {}) };
+      return { api, ...(metricsListener ? { metrics: metricsListener.address } : {}), ...(uiAddress ? { ui: uiAddress } : {}) };
     },
     reload() {
       const next = readTlsMaterial(config.tls);
       https.setSecureContext(secureContextOptions(next, config.tls.min_version));
+      ui?.reload();
       logger.info('TLS certificate, key and client CA reloaded');
     },
     close() {
       closing ??= (async () => {
         draining = true;
+        await ui?.close();
         const closed = new Promise<void>((resolve) => { if (https.listening) https.close(() => resolve()); else resolve(); });
         const { aborted } = await runner.drain(config.timeouts.drain_ms);
         if (aborted > 0) logger.warn({ aborted }, 'operations aborted at the end of the drain period');

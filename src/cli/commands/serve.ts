@@ -8,7 +8,7 @@ import { DEV_HOSTS, ensureDevTls } from '../../certs/index.js';
 import { devConfig, formatListen, loadConfig, parseListen, type BrokerConfig } from '../../config/index.js';
 import { DICTIONARIES_DIR, DictionaryRegistry, formatDiagnostic } from '../../dictionary/index.js';
 import { VnfError } from '../../errors.js';
-import { createServer, type OperationExecutor } from '../../server/index.js';
+import { createServer, poolUiConnector, type OperationExecutor, type UiConnector } from '../../server/index.js';
 import { ConnectionPool, FileKnownCerts, FileKnownHosts, type PoolStats } from '../../transport/index.js';
 import { createWorkflowEngine } from '../../workflow/index.js';
 import { optionalString, parseCommandArgs } from '../args.js';
@@ -21,6 +21,8 @@ const DEV_METRICS_PORT_ATTEMPTS = 20;
 
 export interface Execution {
   executor: OperationExecutor;
+  /** web UI sessions stream to appliances through the same pooled chains */
+  uiConnector: UiConnector;
   /** closes pooled connections (the server calls it after the drain, before the audit log closes) */
   close(): Promise<void>;
   stats(): PoolStats;
@@ -49,6 +51,7 @@ export function createExecutor(config: BrokerConfig, audit: AuditLog): Execution
       runHealthchecks: (req) => engine.runHealthchecks(req),
       runBootstrap: (req) => engine.runBootstrap(req),
     },
+    uiConnector: poolUiConnector(pool),
     close: () => pool.close(),
     stats: () => pool.stats(),
   };
@@ -142,6 +145,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const server = createServer({
     config, registry, audit, logger,
     executor: execution.executor,
+    uiConnector: execution.uiConnector,
     onClose: () => execution.close(),
     ...(dev ? { metricsPortAttempts: DEV_METRICS_PORT_ATTEMPTS } : {}),
   });
