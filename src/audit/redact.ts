@@ -24,7 +24,7 @@ function normaliseKey(name: string): string {
   return name.toLowerCase().replace(/[-_. ]/g, '');
 }
 
-interface Matcher { pattern: RegExp; maxLength: number }
+interface Matcher { pattern: RegExp; maxLength: number; minLength: number }
 
 const keyVerdicts = new Map<string, boolean>();
 
@@ -74,7 +74,9 @@ export class Redactor {
   text(input: string, extra?: RedactExtra): string {
     let out = input;
     const matcher = this.matcher(extra?.secrets);
-    if (matcher) out = out.replace(matcher.pattern, REDACTED);
+    // a literal alternation cannot match text shorter than its shortest alternative (ids, names,
+    // addresses against key- or password-sized secrets): skip the scan
+    if (matcher && out.length >= matcher.minLength) out = out.replace(matcher.pattern, REDACTED);
     // cheap guards first: most strings (ids, names, addresses) cannot match the patterns below
     const hasColon = out.includes(':');
     if (hasColon && out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED}$3`);
@@ -125,10 +127,12 @@ export class Redactor {
 
   private matcher(extraSecrets?: readonly string[]): Matcher | undefined {
     if (extraSecrets === undefined || extraSecrets.length === 0) return this.base;
-    // callers usually pass the same array for one appliance: skip the per-call key building
-    if (extraSecrets === this.lastExtra && this.lastMatcherEpoch === this.epoch) return this.lastMatcher;
+    // callers pass the same secrets for one appliance, usually in a fresh array per record (the
+    // transport merges connection, run and prompt secrets): compare by content, not identity, and
+    // skip the per-call key building. The copy keeps a caller's later mutation from aliasing it.
+    if (this.lastMatcherEpoch === this.epoch && this.lastExtra !== undefined && sameStrings(extraSecrets, this.lastExtra)) return this.lastMatcher;
     const found = this.lookup(extraSecrets);
-    this.lastExtra = extraSecrets;
+    this.lastExtra = [...extraSecrets];
     this.lastMatcher = found;
     this.lastMatcherEpoch = this.epoch;
     return found;
@@ -144,6 +148,13 @@ export class Redactor {
     this.cache.set(key, built);
     return built;
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Cuts a string to at most maxBytes of UTF-8 without splitting a character. */

@@ -48,11 +48,15 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** One alternation regex over every variant of every secret (longest alternatives first), or undefined. */
-export function buildSecretPattern(secrets: Iterable<string>): { pattern: RegExp; maxLength: number } | undefined {
+/**
+ * One alternation regex over every variant of every secret (longest alternatives first), or
+ * undefined; with the longest and shortest alternative's length (text shorter than `minLength`
+ * cannot hold a match, so callers skip the scan).
+ */
+export function buildSecretPattern(secrets: Iterable<string>): { pattern: RegExp; maxLength: number; minLength: number } | undefined {
   const all = new Set<string>();
   for (const secret of secrets) for (const v of secretVariants(secret)) all.add(v);
   if (all.size === 0) return undefined;
   const sorted = [...all].sort((a, b) => b.length - a.length);
-  return { pattern: new RegExp(sorted.map(escapeRegExp).join('|'), 'g'), maxLength: sorted[0]?.length ?? 0 };
+  return { pattern: new RegExp(sorted.map(escapeRegExp).join('|'), 'g'), maxLength: sorted[0]?.length ?? 0, minLength: sorted.at(-1)?.length ?? 0 };
 }
