@@ -13,6 +13,8 @@ export interface TemplateReference {
   fields?: readonly string[];
   /** true when the template only tests the value ({{#if}}, eq ...), never prints it */
   conditionalOnly: boolean;
+  /** true when the template tests the value somewhere ({{#if}}, eq ...), printed elsewhere or not */
+  inCondition: boolean;
   /** 1-based line (inside the template) of the first use */
   line: number;
 }
@@ -122,17 +124,20 @@ class Collector {
     const line = (path.loc as hbs.AST.SourceLocation | undefined)?.start.line ?? 1;
     let ref: TemplateReference | undefined;
     if (scope === 'timestamp' && name === undefined) {
-      ref = { scope, name: scope, path: scope, conditionalOnly: conditional, line };
+      ref = { scope, name: scope, path: scope, conditionalOnly: conditional, inCondition: conditional, line };
     } else if ((scope === 'get_data' || scope === 'get_cs_data') && name !== undefined && rest.length === 0) {
-      ref = { scope, name, path: `${scope}.${name}`, conditionalOnly: conditional, line };
+      ref = { scope, name, path: `${scope}.${name}`, conditionalOnly: conditional, inCondition: conditional, line };
     } else if (scope === 'steps' && name !== undefined && rest.length >= 1 && rest.length <= MAX_STEP_FIELD_DEPTH) {
-      ref = { scope, name, fields: rest, path: ['steps', name, ...rest].join('.'), conditionalOnly: conditional, line };
+      ref = { scope, name, fields: rest, path: ['steps', name, ...rest].join('.'), conditionalOnly: conditional, inCondition: conditional, line };
     } else if (scope === 'steps') {
       refuse(path, `'${path.original}': write steps.NAME.FIELD (or steps.NAME.FIELD.SUB), where NAME is an earlier step's save_as`);
     }
     if (!ref) refuse(path, `unknown variable '${path.original}': ${VARIABLES_HINT}`);
     const seen = this.refs.get(ref.path);
-    if (seen) seen.conditionalOnly &&= conditional;
+    if (seen) {
+      seen.conditionalOnly &&= conditional;
+      seen.inCondition ||= conditional;
+    }
     else this.refs.set(ref.path, ref);
   }
 }

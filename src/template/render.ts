@@ -115,6 +115,12 @@ export class RenderScope {
 
   /** Renders with options (plan placeholders); says whether the text is only a preview. */
   renderWith(template: CompiledTemplate, options: RenderOptions = {}): RenderOutcome {
+    // a condition on a steps value not known yet cannot be decided now: the step renders (and is
+    // sent) only once that value exists; the plan shows what it waits for
+    const undecided = options.stepPlaceholders
+      ? template.references.filter((r) => r.scope === 'steps' && r.inCondition && !this.steps.has(r.name))
+      : [];
+    if (undecided.length > 0) return { text: `<depends on ${undecided.map((r) => r.path).join(', ')}>`, deferred: true };
     const landing = template.landing;
     let mode: Mode = 'real';
     let deferred = false;

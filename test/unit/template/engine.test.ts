@@ -25,10 +25,10 @@ describe('compileTemplate', () => {
       '{{#if (and get_data.seq (not (eq get_cs_data.role "spoke")))}}{{get_data.seq}} {{get_data.action}}{{/if}} {{timestamp}}',
     );
     expect(refs).toEqual([
-      { scope: 'get_data', name: 'seq', path: 'get_data.seq', conditionalOnly: false, line: 1 },
-      { scope: 'get_cs_data', name: 'role', path: 'get_cs_data.role', conditionalOnly: true, line: 1 },
-      { scope: 'get_data', name: 'action', path: 'get_data.action', conditionalOnly: false, line: 1 },
-      { scope: 'timestamp', name: 'timestamp', path: 'timestamp', conditionalOnly: false, line: 1 },
+      { scope: 'get_data', name: 'seq', path: 'get_data.seq', conditionalOnly: false, inCondition: true, line: 1 },
+      { scope: 'get_cs_data', name: 'role', path: 'get_cs_data.role', conditionalOnly: true, inCondition: true, line: 1 },
+      { scope: 'get_data', name: 'action', path: 'get_data.action', conditionalOnly: false, inCondition: false, line: 1 },
+      { scope: 'timestamp', name: 'timestamp', path: 'timestamp', conditionalOnly: false, inCondition: false, line: 1 },
     ]);
   });
 

@@ -23,6 +23,14 @@ services:
           response: { transform: { id: "$['.id']" } }
         - url: "/rest/rules/{{steps.created.id}}"
           response: { transform: { name: "$.name", id: "$['.id']" } }
+    branch_on_saved:
+      steps:
+        - save_as: found
+          url: /api/lookup
+          response: { transform: { exists: "$.exists", version: "$.version" } }
+        - method: POST
+          url: /api/apply
+          body: '{"mode": "{{#if steps.found.exists}}replace{{else}}create{{/if}}", "new": "{{#if (version_gte steps.found.version ''1.5'')}}yes{{else}}no{{/if}}"}'
     create_idempotent:
       method: POST
       url: /restconf/data/acl
@@ -120,6 +128,15 @@ describe('steps: a later step uses what an earlier one saved', () => {
     expect(api.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /rest/rules', 'GET /rest/rules/*1A%2Fx']);
     expect(out.result).toEqual({ id: '*1A/x', name: 'web' });
     expect(out.steps[0]).toMatchObject({ save_as: 'created', status: 201 });
+  });
+
+  it('a condition in a body on a saved value is decided with the real value, not the plan placeholder', async () => {
+    serve((req) => req.url === '/api/lookup' ? { body: { exists: false, version: '1.4.2' } } : { body: {} });
+    await run('branch_on_saved');
+    expect(JSON.parse(api.seen[1]!.body)).toEqual({ mode: 'create', new: 'no' });
+    serve((req) => req.url === '/api/lookup' ? { body: { exists: true, version: '1.5.0' } } : { body: {} });
+    await run('branch_on_saved');
+    expect(JSON.parse(api.seen[1]!.body)).toEqual({ mode: 'replace', new: 'yes' });
   });
 
   it('a saved value lands JSON-escaped in a body; numbers stay numbers', async () => {
