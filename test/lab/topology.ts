@@ -27,6 +27,8 @@ export interface LabOptions {
   client?: boolean;
   /** let the appliance route between peer and client (ip_forward=1 there only) */
   forwarding?: boolean;
+  /** further appliance TCP ports the (last) jump host may forward to (vendor API simulators) */
+  applianceTcpPorts?: readonly number[];
 }
 
 let labCounter = 0;
@@ -118,7 +120,7 @@ async function build(options: LabOptions, jumpCount: number, tag: string, dir: s
   }));
 
   // sshd: jump hosts forward only to the next hop; the appliance takes vtysh + root logins
-  const applianceTargets = [`${LAB_ADDR.appliance}:${LAB_PORTS.ssh}`, `${LAB_ADDR.appliance}:${LAB_PORTS.https}`];
+  const applianceTargets = [LAB_PORTS.ssh, LAB_PORTS.https, ...(options.applianceTcpPorts ?? [])].map((port) => `${LAB_ADDR.appliance}:${port}`);
   const jumpSpecs: Array<[HostRole, string, string[]]> = jumpCount === 2
     ? [['jump1', LAB_ADDR.jump1, [`${LAB_ADDR.jump2}:${LAB_PORTS.ssh}`]], ['jump2', LAB_ADDR.jump2, applianceTargets]]
     : [['jump1', LAB_ADDR.jump1, applianceTargets]];

@@ -58,15 +58,8 @@ describe.skipIf(skip !== undefined)('OPNsense (simulated 26.1 and 26.7) through 
       '--audit-log', files.audit, '--known-hosts', files.knownHosts, '--known-certs', files.knownCerts]);
 
   beforeAll(async () => {
-    lab = await startLab({ jumpHosts: 1 });
-    // the lab's jump host forwards only to the appliance's ports 22 and 443 (PermitOpen): let it reach
-    // the simulators' ports too (sshd reads its config when it starts; startLab has no option for this)
-    const jump = lab.sshd('jump1');
-    const sshdConfig = readFileSync(jump.configPath, 'utf8');
-    expect(sshdConfig).toMatch(/^PermitOpen .*$/m);
-    writeFileSync(jump.configPath, sshdConfig.replace(/^(PermitOpen .*)$/m, `$1 ${Object.values(PORTS).map((p) => `${LAB_ADDR.appliance}:${p}`).join(' ')}`));
-    await lab.killSshd('jump1');
-    await lab.startSshd('jump1');
+    // the jump host forwards to the simulators' ports as well as 22/443 (PermitOpen)
+    lab = await startLab({ jumpHosts: 1, applianceTcpPorts: Object.values(PORTS) });
     files = { audit: `${lab.info.dir}/opn-audit/audit.log`, knownHosts: `${lab.info.dir}/opn-known_hosts`, knownCerts: `${lab.info.dir}/opn-known_certs.json` };
     for (const [v, version] of [['v261', '26.1.4'], ['v267', '26.7']] as const) {
       const stateFile = `${lab.info.dir}/opnsense-${v}.json`;

@@ -57,15 +57,8 @@ describe.skipIf(skip !== undefined)('pfSense (simulated pfrest v2) through the j
       '--audit-log', files.audit, '--known-hosts', files.knownHosts, '--known-certs', files.knownCerts]);
 
   beforeAll(async () => {
-    lab = await startLab({ jumpHosts: 1 });
-    // the lab's jump host forwards only to the appliance's ports 22 and 443 (PermitOpen): let it reach
-    // the simulator's port too (sshd reads its config when it starts; startLab has no option for this)
-    const jump = lab.sshd('jump1');
-    const sshdConfig = readFileSync(jump.configPath, 'utf8');
-    expect(sshdConfig).toMatch(/^PermitOpen .*$/m);
-    writeFileSync(jump.configPath, sshdConfig.replace(/^(PermitOpen .*)$/m, `$1 ${LAB_ADDR.appliance}:${PORT}`));
-    await lab.killSshd('jump1');
-    await lab.startSshd('jump1');
+    // the jump host forwards to the simulator's port as well as 22/443 (PermitOpen)
+    lab = await startLab({ jumpHosts: 1, applianceTcpPorts: [PORT] });
     stateFile = `${lab.info.dir}/pfsense-state.json`;
     // nsenter into the appliance's mount namespace starts in /: absolute paths for tsx and the entry point
     daemon = lab.host('appliance').spawn('pfsense', [process.execPath, '--import', import.meta.resolve('tsx'), resolve('test/simulators/pfsense/main.ts'),
