@@ -3,21 +3,18 @@
 // against the lab appliance (real FRR + nftables behind an OpenSSH jump host): results through the
 // API, Idempotency-Key counted on the appliance's sshd, 100 concurrent requests over 10 appliances,
 // an async job, and a verified audit log tying API requests to the commands they sent.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAuditLog, verifyAuditLog, type AuditLog } from '../../src/audit/index.js';
-import { createExecutor, type Execution } from '../../src/cli/commands/serve.js';
-import { configFromObject, type BrokerConfig } from '../../src/config/index.js';
-import { DictionaryRegistry } from '../../src/dictionary/index.js';
-import { createServer, type BrokerServer } from '../../src/server/index.js';
+import { verifyAuditLog } from '../../src/audit/index.js';
+import type { Execution } from '../../src/cli/commands/serve.js';
+import type { BrokerConfig } from '../../src/config/index.js';
 import { LAB_ADDR } from '../lab/addresses.js';
 import type { Lab } from '../lab/lab.js';
 import { waitFor } from '../lab/proc.js';
 import { labSkipReason, startLab } from '../lab/topology.js';
 import { until } from '../transport/lab-broker.js';
-import { call, testPki, type Pki, type Reply } from '../unit/server/harness.js';
+import { apiAppliance, startLabApiServer, type LabApiServer } from './lab-api-server.js';
+import { call, type Pki, type Reply } from '../unit/server/harness.js';
 import { LINUX_FRR_PATH, linuxFrrAppliance, ruleId } from '../workflow/linux-frr-lab.js';
 
 const skip = labSkipReason();
@@ -32,27 +29,16 @@ const NEXT_HOP = LAB_ADDR.lastJumpInner; // on the appliance's management link (
 
 describe.skipIf(skip !== undefined)('the API server over the lab (real engine, pool, FRR, nftables)', () => {
   let lab: Lab;
-  let dir: string;
   let pki: Pki;
   let config: BrokerConfig;
-  let audit: AuditLog;
   let execution: Execution;
-  let server: BrokerServer;
   let port: number;
+  let api: LabApiServer;
   /** request ids of API calls whose audit trail the last test checks */
   const traced: Array<{ requestId: string; jobId?: string; what: string }> = [];
 
   /** The linux-frr context as CloudStack sends it over the API: provider named, keys inline (no *_file). */
-  const appliance = (id: string): Record<string, unknown> => {
-    const a = linuxFrrAppliance(lab.info, { id });
-    const { private_key_file: keyFile, ...credentials } = a.credentials;
-    return {
-      ...a,
-      provider: 'linux-frr',
-      credentials: { ...credentials, ...(keyFile !== undefined ? { private_key: readFileSync(keyFile, 'utf8') } : {}) },
-      jump: a.jump.map(({ private_key_file: hopKey, ...hop }) => ({ ...hop, ...(hopKey !== undefined ? { private_key: readFileSync(hopKey, 'utf8') } : {}) })),
-    };
-  };
+  const appliance = (id: string): Record<string, unknown> => apiAppliance(linuxFrrAppliance(lab.info, { id }), 'linux-frr');
   const operation = (id: string, service: string, op: string, data: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): object =>
     ({ appliance: appliance(id), service, operation: op, data, ...extra });
   const post = (body: object, headers: Record<string, string> = {}): Promise<Reply> =>
@@ -73,33 +59,12 @@ describe.skipIf(skip !== undefined)('the API server over the lab (real engine, p
 
   beforeAll(async () => {
     lab = await startLab({ jumpHosts: 1 });
-    pki = await testPki();
-    dir = mkdtempSync(join(tmpdir(), 'vnf-api-lab-'));
-    mkdirSync(join(dir, 'tls'), { recursive: true });
-    mkdirSync(join(dir, 'dictionaries'), { recursive: true });
-    mkdirSync(join(dir, 'audit'), { recursive: true });
-    writeFileSync(join(dir, 'tls', 'server.pem'), pki.server.cert);
-    writeFileSync(join(dir, 'tls', 'server-key.pem'), pki.server.key, { mode: 0o600 });
-    writeFileSync(join(dir, 'tls', 'ca.pem'), pki.ca.certPem);
-    copyFileSync(LINUX_FRR_PATH, join(dir, 'dictionaries', 'linux-frr.yaml'));
-    config = configFromObject({
-      listen: '127.0.0.1:0',
-      state_dir: dir,
-      tls: { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' },
-      clients: [{ match: { cn: 'admin-client' }, roles: ['admin'] }],
-      metrics: { listen: '127.0.0.1:0' },
-      timeouts: { operation_ms: 60_000, connect_ms: 10_000, command_ms: 20_000, drain_ms: 5_000 },
-    }, 'api-lab-config', dir);
-    audit = openAuditLog({ file: config.audit.file });
-    const registry = await DictionaryRegistry.fromDirectory(config.dictionaries_dir);
-    expect(registry.names()).toContain('linux-frr');
-    execution = createExecutor(config, audit);
-    server = createServer({ config, registry, audit, executor: execution.executor, onClose: () => execution.close() });
-    port = (await server.start()).api.port;
+    api = await startLabApiServer({ 'linux-frr': LINUX_FRR_PATH }, 'api-lab');
+    ({ pki, config, execution, port } = api);
+    expect(api.registry.names()).toContain('linux-frr');
   });
   afterAll(async () => {
-    await server?.close(); // closes the pool (onClose) and the audit log
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await api?.close(); // closes the pool (onClose) and the audit log
     await lab?.stop();
   });
 

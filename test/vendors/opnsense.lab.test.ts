@@ -3,22 +3,18 @@
 // by the `vnf-broker run` CLI (a child process in the broker namespace) and by the real API server
 // (in-process, as in test/server/api.lab.test.ts). The simulators' state is read from the JSON
 // files they write (the test process cannot, and must not, reach their address directly).
-import { mkdirSync, mkdtempSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAuditLog, type AuditLog } from '../../src/audit/index.js';
-import { createExecutor, type Execution } from '../../src/cli/commands/serve.js';
-import { configFromObject, type BrokerConfig } from '../../src/config/index.js';
-import { DictionaryRegistry, type ApplianceContext } from '../../src/dictionary/index.js';
-import { createServer, type BrokerServer } from '../../src/server/index.js';
+import type { ApplianceContext } from '../../src/dictionary/index.js';
 import { LAB_ADDR } from '../lab/addresses.js';
 import type { Lab } from '../lab/lab.js';
 import { run, waitFor, type Daemon } from '../lab/proc.js';
 import { labSkipReason, startLab } from '../lab/topology.js';
 import type { OpnsenseState } from '../simulators/opnsense/simulator.js';
 import { labAppliance } from '../transport/lab-broker.js';
-import { call, testPki, type Pki } from '../unit/server/harness.js';
+import { call, type Pki } from '../unit/server/harness.js';
+import { startLabApiServer, type LabApiServer } from '../server/lab-api-server.js';
 
 const skip = labSkipReason();
 if (skip && process.env.REQUIRE_LAB === '1') throw new Error(`lab required: ${skip}`);
@@ -159,12 +155,8 @@ describe.skipIf(skip !== undefined)('OPNsense (simulated 26.1 and 26.7) through 
   });
 
   describe('the API server', () => {
-    let dir: string;
+    let api: LabApiServer;
     let pki: Pki;
-    let config: BrokerConfig;
-    let audit: AuditLog;
-    let execution: Execution;
-    let server: BrokerServer;
     let port: number;
 
     const body = (v: keyof typeof PORTS, service: string, operation: string, data: Record<string, unknown> = {}): object => {
@@ -180,30 +172,11 @@ describe.skipIf(skip !== undefined)('OPNsense (simulated 26.1 and 26.7) through 
     };
 
     beforeAll(async () => {
-      pki = await testPki();
-      dir = mkdtempSync(join(tmpdir(), 'vnf-opn-api-'));
-      for (const d of ['tls', 'dictionaries', 'audit']) mkdirSync(join(dir, d), { recursive: true });
-      writeFileSync(join(dir, 'tls', 'server.pem'), pki.server.cert);
-      writeFileSync(join(dir, 'tls', 'server-key.pem'), pki.server.key, { mode: 0o600 });
-      writeFileSync(join(dir, 'tls', 'ca.pem'), pki.ca.certPem);
-      copyFileSync('dictionaries/opnsense.yaml', join(dir, 'dictionaries', 'opnsense.yaml'));
-      config = configFromObject({
-        listen: '127.0.0.1:0', state_dir: dir,
-        tls: { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' },
-        clients: [{ match: { cn: 'admin-client' }, roles: ['admin'] }],
-        metrics: { listen: '127.0.0.1:0' },
-        timeouts: { operation_ms: 60_000, connect_ms: 10_000, command_ms: 20_000, drain_ms: 5_000 },
-      }, 'opn-api-lab-config', dir);
-      audit = openAuditLog({ file: config.audit.file });
-      const registry = await DictionaryRegistry.fromDirectory(config.dictionaries_dir);
-      expect(registry.names()).toContain('opnsense');
-      execution = createExecutor(config, audit);
-      server = createServer({ config, registry, audit, executor: execution.executor, onClose: () => execution.close() });
-      port = (await server.start()).api.port;
+      api = await startLabApiServer({ opnsense: 'dictionaries/opnsense.yaml' }, 'opnsense-api');
+      ({ pki, port } = api);
     });
     afterAll(async () => {
-      await server?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await api?.close();
     });
 
     for (const v of ['v261', 'v267'] as const) {

@@ -2,19 +2,14 @@
 // Node process inside the lab's appliance namespaces on 203.0.113.10:<port> (reached from the
 // broker through the jump host), the appliance context for it, the `vnf-broker` CLI as a child
 // process, and the real API server (createServer + createExecutor) in-process on 127.0.0.1.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { openAuditLog, type AuditLog } from '../../src/audit/index.js';
-import { createExecutor, type Execution } from '../../src/cli/commands/serve.js';
-import { configFromObject } from '../../src/config/index.js';
-import { DictionaryRegistry, type ApplianceContext } from '../../src/dictionary/index.js';
-import { createServer, type BrokerServer } from '../../src/server/index.js';
+import { resolve } from 'node:path';
+import type { ApplianceContext } from '../../src/dictionary/index.js';
 import { LAB_ADDR } from '../lab/addresses.js';
 import type { Lab } from '../lab/lab.js';
 import { run, waitFor, readText, type Daemon, type RunResult } from '../lab/proc.js';
 import { labAppliance } from '../transport/lab-broker.js';
-import { call, testPki, type Pki, type Reply } from '../unit/server/harness.js';
+import { apiAppliance, startLabApiServer } from '../server/lab-api-server.js';
+import { call, type Reply } from '../unit/server/harness.js';
 
 export interface Simulator { daemon: Daemon; port: number; fingerprint256: string; stop(): Promise<void> }
 
@@ -77,32 +72,12 @@ export interface ApiHarness {
 
 /** The real API server with the dictionary registered under its name, as `serve` wires it. */
 export async function startApi(dictionaryPath: string, provider: string, appliance: ApplianceContext): Promise<ApiHarness> {
-  const pki: Pki = await testPki();
-  const dir = mkdtempSync(join(tmpdir(), `vnf-${provider}-api-`));
-  for (const d of ['tls', 'dictionaries', 'audit']) mkdirSync(join(dir, d), { recursive: true });
-  writeFileSync(join(dir, 'tls', 'server.pem'), pki.server.cert);
-  writeFileSync(join(dir, 'tls', 'server-key.pem'), pki.server.key, { mode: 0o600 });
-  writeFileSync(join(dir, 'tls', 'ca.pem'), pki.ca.certPem);
-  copyFileSync(dictionaryPath, join(dir, 'dictionaries', `${provider}.yaml`));
-  const config = configFromObject({
-    listen: '127.0.0.1:0', state_dir: dir,
-    tls: { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' },
-    clients: [{ match: { cn: 'admin-client' }, roles: ['admin'] }],
-    metrics: { listen: '127.0.0.1:0' },
-    timeouts: { operation_ms: 60_000, connect_ms: 10_000, command_ms: 20_000, drain_ms: 5_000 },
-  }, `${provider}-api-config`, dir);
-  const audit: AuditLog = openAuditLog({ file: config.audit.file });
-  const registry = await DictionaryRegistry.fromDirectory(config.dictionaries_dir);
-  const execution: Execution = createExecutor(config, audit);
-  const server: BrokerServer = createServer({ config, registry, audit, executor: execution.executor, onClose: () => execution.close() });
-  const port = (await server.start()).api.port;
-  const body = {
-    ...appliance, provider,
-    jump: appliance.jump?.map(({ private_key_file: keyFile, ...hop }) => ({ ...hop, ...(keyFile !== undefined ? { private_key: readFileSync(keyFile, 'utf8') } : {}) })),
-  };
+  const api = await startLabApiServer({ [provider]: dictionaryPath }, `${provider}-api`);
+  const target = { port: api.port, pki: api.pki };
+  const body = apiAppliance(appliance, provider);
   return {
-    operation: (service, op, data = {}) => call({ port, pki }, 'POST', '/v1/operations', { body: { appliance: body, service, operation: op, data } }),
-    healthcheck: () => call({ port, pki }, 'POST', '/v1/healthchecks', { body: { appliance: body } }),
-    close: async () => { await server.close(); rmSync(dir, { recursive: true, force: true }); },
+    operation: (service, op, data = {}) => call(target, 'POST', '/v1/operations', { body: { appliance: body, service, operation: op, data } }),
+    healthcheck: () => call(target, 'POST', '/v1/healthchecks', { body: { appliance: body } }),
+    close: () => api.close(),
   };
 }
