@@ -3,3 +3,4 @@ import './audit-append.js';
 import './transport-lab.js';
 import './api-lab.js';
 import './scale.js';
+import './ui-proxy.js';
