@@ -169,7 +169,7 @@ describe('vyos.yaml against the VyOS simulator', () => {
     const sim = await startVyosSimulator({ key: 'k', version: '1.5', minuteMs: 100, commitMs: 1 });
     try {
       const post = async (path: string, body: unknown): Promise<{ success: boolean; error: string | null }> => {
-        const res = await fetchInsecure(sim.port, path, body);
+        const res = await fetchPinned(sim, path, body);
         return res as { success: boolean; error: string | null };
       };
       expect(await post('/configure', { key: 'k', confirm_time: 1, commands: [{ op: 'set', path: ['system', 'host-name', 'changed'] }] })).toMatchObject({ success: true });
@@ -184,11 +184,13 @@ describe('vyos.yaml against the VyOS simulator', () => {
   });
 });
 
-/** POST JSON to a simulator on 127.0.0.1 without verifying its self-signed certificate (unit test only). */
-async function fetchInsecure(port: number, path: string, body: unknown): Promise<unknown> {
+/** POST JSON to a simulator on 127.0.0.1, trusting only its own self-signed certificate (pinned by fingerprint). */
+async function fetchPinned(sim: { port: number; certPem: string; fingerprint256: string }, path: string, body: unknown): Promise<unknown> {
   const { request } = await import('node:https');
+  const checkServerIdentity = (_host: string, cert: { fingerprint256: string }): Error | undefined =>
+    (cert.fingerprint256 === sim.fingerprint256 ? undefined : new Error('certificate fingerprint mismatch'));
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: sim.port, path, method: 'POST', ca: sim.certPem, checkServerIdentity, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => { try { resolve(JSON.parse(text)); } catch (e) { reject(e as Error); } });
     });

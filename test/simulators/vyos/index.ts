@@ -24,6 +24,8 @@ export interface VyosOptions { host?: string; port?: number; key: string; versio
 export interface VyosSimulator {
   port: number;
   fingerprint256: string;
+  /** the self-signed certificate (PEM), for clients that pin it */
+  certPem: string;
   config(): Node;
   /** calls answered 504 because the lock was held */
   lockRefusals: number;
@@ -295,6 +297,7 @@ export async function startVyosSimulator(o: VyosOptions): Promise<VyosSimulator>
   return {
     port: (server.address() as AddressInfo).port,
     fingerprint256: cert.fingerprint256,
+    certPem: cert.cert,
     config: () => clone(running),
     get lockRefusals() { return lockRefusals; },
     get commits() { return commits; },
