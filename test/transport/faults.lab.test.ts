@@ -249,10 +249,15 @@ describe.skipIf(skip !== undefined)('transport faults (lab, one jump host)', () 
 /** SIGHUP to the appliance's nginx master (by its PID file), then waits until it serves `fingerprint`. */
 async function reloadNginx(lab: Lab, fingerprint: string): Promise<void> {
   const pid = Number(readFileSync(`${lab.info.dir}/appliance-nginx/nginx.pid`, 'utf8').trim());
+  const oldWorkers = new Set(descendants(pid));
   process.kill(pid, 'SIGHUP');
   const fp = fingerprint.replace(/:/g, '').toUpperCase();
-  // old workers finish gracefully and may still accept for a moment: wait for the single new worker
-  await until('nginx old workers to exit', () => descendants(pid).length === 1, 10_000);
+  // old workers finish gracefully and may still accept for a moment: wait until every one of them
+  // has exited and a new worker (with the new certificate) runs
+  await until('nginx old workers to exit', () => {
+    const now = descendants(pid);
+    return now.length > 0 && now.every((w) => !oldWorkers.has(w));
+  }, 10_000);
   // probed from the jump host (the only neighbour of the appliance), inside the lab
   await until('nginx to serve the new certificate', async () => {
     const res = await lab.exec('jump1', ['sh', '-c',
