@@ -99,3 +99,16 @@ export function result(name: string, value: number, unit: string, spec: TargetSp
     ratio: ratio === null ? null : round(ratio), target, pass: checks.length === 0 ? null : checks.every(([, ok]) => ok),
   };
 }
+
+/** Samples several contenders (ms), alternating them call by call so load drift hits all alike. */
+export async function interleaved(n: number, fns: ReadonlyArray<() => Promise<unknown>>, warmup = 0): Promise<number[][]> {
+  const out = fns.map(() => [] as number[]);
+  for (let i = -warmup; i < n; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      if (i >= 0) out[k]!.push(performance.now() - t0);
+    }
+  }
+  return out;
+}

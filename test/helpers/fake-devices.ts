@@ -2,7 +2,7 @@
 // --More-- paging until "terminal length 0", chunked output split mid-prompt, [confirm],
 // "% Invalid input", ANSI codes), a device that never prompts, and one that dies mid-command.
 import type { ServerChannel } from 'ssh2';
-import type { FakeSsh, ShellHandler } from './ssh-fakes.js';
+import { lineShell, type FakeSsh, type ShellHandler } from './ssh-fakes.js';
 
 export interface IosOptions {
   hostname?: string;
@@ -139,18 +139,7 @@ export const silentDevice: ShellHandler = (stream) => {
 /** A Linux-style shell prompt with exec support through the default handler. */
 export function linuxShell(prompt = 'admin@appliance:~$ '): ShellHandler {
   return (stream, fake) => {
-    let pending = '';
-    stream.on('error', () => undefined);
-    stream.on('data', (d: Buffer) => {
-      pending += d.toString('utf8');
-      let i: number;
-      while ((i = pending.search(/[\r\n]/)) >= 0) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1).replace(/^\n/, '');
-        fake.stats.lines.push(line);
-        stream.write(`${line}\r\n${line.startsWith('echo ') ? `${line.slice(5)}\r\n` : ''}${prompt}`);
-      }
-    });
+    lineShell(stream, fake, (line) => stream.write(`${line.startsWith('echo ') ? `${line.slice(5)}\r\n` : ''}${prompt}`));
     stream.write(`Last login: today\r\n${prompt}`);
   };
 }

@@ -16,22 +16,10 @@ import { createServer, type BrokerServer } from '../../../src/server/index.js';
 import type { LabInfo } from '../../lab/lab.js';
 import { startLab } from '../../lab/topology.js';
 import { apiClient, benchPki, brokerStateDir, CONFIG_LINES, runOperation, SHOW_LINE, type BenchPki } from '../api-fixture.js';
-import { median, percentile, registerSuite, result, type BenchResult } from '../harness.js';
+import { interleaved, median, percentile, registerSuite, result, type BenchResult } from '../harness.js';
 import { ControlMaster, coldSsh, RawShell } from './transport-baselines.js';
 import { ansibleConfig, netmikoConfig, pythonBaselines } from './python-baselines.js';
 
-/** Like the transport suite: contenders alternate call by call so load drift hits all alike. */
-async function interleaved(n: number, fns: ReadonlyArray<() => Promise<unknown>>, warmup = 0): Promise<number[][]> {
-  const out = fns.map(() => [] as number[]);
-  for (let i = -warmup; i < n; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const t0 = performance.now();
-      await fn();
-      if (i >= 0) out[k]!.push(performance.now() - t0);
-    }
-  }
-  return out;
-}
 
 /** The appliance context CloudStack sends: keys inline (the API refuses file references), pins set. */
 function applianceContext(info: LabInfo, id: string): Record<string, unknown> {

@@ -9,7 +9,8 @@ import type { AuditEvent, AuditRecord, AuditSink } from '../../../src/audit/inde
 import { ConnectionPool, MemoryKnownHosts } from '../../../src/transport/index.js';
 import { startLab } from '../../lab/topology.js';
 import { run } from '../../lab/proc.js';
-import { median, percentile, registerSuite, result, type BenchResult } from '../harness.js';
+import { interleaved, median, percentile, registerSuite, result, type BenchResult } from '../harness.js';
+import { CONFIG_LINES } from '../api-fixture.js';
 import { brokerFixture, labAppliance, VTYSH } from '../../transport/lab-broker.js';
 import { ControlMaster, coldSsh, RawShell, SshTunnel } from './transport-baselines.js';
 
@@ -25,31 +26,7 @@ async function sampleMs(n: number, fn: (i: number) => Promise<unknown>, warmup =
   return out;
 }
 
-/** Like sampleMs for several contenders, alternating them call by call so load drift hits all alike. */
-async function interleaved(n: number, fns: ReadonlyArray<() => Promise<unknown>>, warmup = 0): Promise<number[][]> {
-  const out = fns.map(() => [] as number[]);
-  for (let i = -warmup; i < n; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const t0 = performance.now();
-      await fn();
-      if (i >= 0) out[k]!.push(performance.now() - t0);
-    }
-  }
-  return out;
-}
 
-/** DESIGN §5 config task: BGP neighbour + 10 static routes + read back, 18 CLI lines. */
-export const CONFIG_TASK: readonly string[] = [
-  'configure terminal',
-  'router bgp 65001',
-  'bgp router-id 203.0.113.10',
-  'neighbor 203.0.113.18 remote-as 65002',
-  'neighbor 203.0.113.18 description bench-peer',
-  'exit',
-  ...Array.from({ length: 10 }, (_v, k) => `ip route 198.51.100.${160 + k}/32 Null0`),
-  'end',
-  'show running-config',
-];
 
 /** DESIGN §5 "show": one show command; its multi-piece reply is what the jump-host stall delays */
 const SHOW = 'show ip bgp summary';
@@ -81,11 +58,11 @@ registerSuite({
     try {
       const info = lab.info;
       const a = labAppliance(info);
-      if (CONFIG_TASK.length !== 18) throw new Error('the config task has 18 lines');
+      if (CONFIG_LINES.length !== 18) throw new Error('the config task has 18 lines');
 
       const cli = await pool.cli(a, VTYSH);
       // the config task once first: `show ip bgp summary` then has a BGP instance to report on
-      const check = (await cli.sendAll(CONFIG_TASK)).at(-1)?.output ?? '';
+      const check = (await cli.sendAll(CONFIG_LINES)).at(-1)?.output ?? '';
       if (!check.includes('ip route 198.51.100.169/32 Null0') || !check.includes('neighbor 203.0.113.18 description bench-peer')) {
         throw new Error('config task: running-config lacks the configured lines');
       }
@@ -112,12 +89,12 @@ registerSuite({
       // --- config task --------------------------------------------------------------------------
       const bareCli = await bare.cli(a, VTYSH);
       const [brokerCfg, bareCfg, rawCfg] = await interleaved(n.config, [
-        () => cli.sendAll(CONFIG_TASK),
-        () => bareCli.sendAll(CONFIG_TASK),
-        async () => { for (const l of CONFIG_TASK) await primed.cmd(l); },
+        () => cli.sendAll(CONFIG_LINES),
+        () => bareCli.sendAll(CONFIG_LINES),
+        async () => { for (const l of CONFIG_LINES) await primed.cmd(l); },
       ], 2) as [number[], number[], number[]];
-      const unprimedCfg = await sampleMs(n.unprimedConfig, async () => { for (const l of CONFIG_TASK) await unprimed.cmd(l); }, 1);
-      const multi = CONFIG_TASK.join('\n');
+      const unprimedCfg = await sampleMs(n.unprimedConfig, async () => { for (const l of CONFIG_LINES) await unprimed.cmd(l); }, 1);
+      const multi = CONFIG_LINES.join('\n');
       if (!(await cm.run(multi)).stdout.includes('ip route 198.51.100.160/32 Null0')) throw new Error('ControlMaster config task: no read-back');
       const cmCfg = await sampleMs(n.cmConfig, () => cm.run(multi), 1);
       ctx.log('config task done');
