@@ -208,10 +208,11 @@ export class OpnsenseSim {
         out = { errorMessage: 'Unexpected error, check log for details', errorTitle: 'An error occurred' };
         this.event('internal-error', String(err));
       }
+      // state on disk before the answer: a test reading it after the reply sees this change
+      this.persist();
       res.statusCode = status;
       res.setHeader('content-type', 'application/json; charset=UTF-8');
       res.end(JSON.stringify(out));
-      this.persist();
     });
   }
 

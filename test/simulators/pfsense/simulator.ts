@@ -112,10 +112,11 @@ export class PfsenseSim {
       let reply: [number, string, string, unknown];
       try { reply = this.handle(req, body); } catch (err) { reply = [500, 'SERVER_ERROR', String(err), []]; }
       const [code, responseId, message, data] = reply;
+      // state on disk before the answer: a test reading it after the reply sees this change
+      this.persist();
       res.statusCode = code;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ code, status: STATUS[code] ?? 'error', response_id: responseId, message, data }));
-      this.persist();
     });
   }
 
