@@ -10,6 +10,9 @@ export interface ClockOptions {
   what: string;
 }
 
+/** Timers are not exact: a timeout set to the remaining time may fire this much early. */
+const DEADLINE_SLACK_MS = 5;
+
 export class RunClock {
   readonly signal: AbortSignal;
   private readonly controller = new AbortController();
@@ -20,8 +23,7 @@ export class RunClock {
   constructor(private readonly o: ClockOptions) {
     this.endsAt = Date.now() + o.deadlineMs;
     this.signal = this.controller.signal;
-    this.timer = setTimeout(() => this.abort(new VnfError('VNF_ERR_WORKFLOW_DEADLINE',
-      `${o.what} did not finish within ${o.deadlineMs} ms`)), o.deadlineMs);
+    this.timer = setTimeout(() => this.abort(this.deadlineError()), o.deadlineMs);
     this.timer.unref();
     this.onAbort = () => this.abort(cancelError(o.signal?.reason, o.what));
     if (o.signal?.aborted) this.onAbort();
@@ -35,9 +37,18 @@ export class RunClock {
 
   get aborted(): boolean { return this.signal.aborted; }
 
-  /** The deadline/cancellation error when aborted, else undefined. */
+  /**
+   * The deadline/cancellation error when aborted, else undefined. Transport timeouts are clamped to
+   * the remaining time and can fire a moment before the clock's own timer: once the deadline is
+   * reached, the run is out of time whichever fired first.
+   */
   get reason(): VnfError | undefined {
+    if (!this.signal.aborted && Date.now() >= this.endsAt - DEADLINE_SLACK_MS) this.abort(this.deadlineError());
     return this.signal.aborted ? this.signal.reason as VnfError : undefined;
+  }
+
+  private deadlineError(): VnfError {
+    return new VnfError('VNF_ERR_WORKFLOW_DEADLINE', `${this.o.what} did not finish within ${this.o.deadlineMs} ms`);
   }
 
   /** Throws the deadline/cancellation error if the run must stop. */
