@@ -4,8 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // lab suites run in a second pass inside the broker network namespace (test/lab/run.ts)
-    exclude: ['**/node_modules/**', 'test/**/*.lab.test.ts'],
+    // lab suites run in a second pass inside the broker network namespace (test/lab/run.ts);
+    // deployment tests in a third (vitest.deploy.config.ts)
+    exclude: ['**/node_modules/**', 'test/**/*.lab.test.ts', 'test/deploy/**'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 60_000,

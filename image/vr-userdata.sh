@@ -77,4 +77,4 @@ if [ -n "$ALLOW_FROM" ]; then
   done
 fi
 systemctl start vnf-broker.service
-log "vnf-broker $(systemctl is-active vnf-broker.service)"
+log "vnf-broker $(systemctl is-active vnf-broker.service), installed in ${SECONDS} s"

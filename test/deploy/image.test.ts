@@ -7,24 +7,18 @@
 // VNF_IMAGE_QCOW2=FILE tests that image instead of building one.
 // The metrics listener (/healthz, /readyz) is loopback-only inside the guest by design, so readiness
 // is the first answered mTLS request; the unit's own readiness is checked on the serial console.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCa, issueCertificate, type CaMaterial } from '../../src/certs/index.js';
+import { ROOT, brokerSection, freePort, has, makePki, mtls, sh, sha256, type Pki } from './deploy-helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const CACHE = join(ROOT, 'test/artifacts/image');
 const BUILD_INPUTS = ['image/build.sh', 'image/install.sh', 'image/fetch-node.sh', 'image/config.yaml.sample', 'systemd/vnf-broker.service', 'systemd/vnf-broker-firstboot.service'];
 const OVMF = ['/usr/share/ovmf/OVMF.fd', '/usr/share/OVMF/OVMF.fd'].find((p) => existsSync(p));
+const ADMIN_CN = 'image-test-admin';
 
-function has(bin: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
-}
 function skipReason(): string | undefined {
   if (process.env.VNF_IMAGE_TEST !== '1') return 'opt-in: set VNF_IMAGE_TEST=1 (builds and boots the qcow2 appliance)';
   if (process.platform !== 'linux') return 'not Linux';
@@ -42,14 +36,7 @@ if (skip !== undefined && process.env.VNF_IMAGE_TEST === '1' && process.env.REQU
 let kvm = process.env.VNF_IMAGE_ACCEL === undefined || process.env.VNF_IMAGE_ACCEL === ''
   ? ((): boolean => { try { accessSync('/dev/kvm', constants.R_OK | constants.W_OK); return true; } catch { return false; } })()
   : process.env.VNF_IMAGE_ACCEL === 'kvm';
-const KVM_SIGN_OF_LIFE_MS = 90_000;
-
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-4000)}`);
-  return r.stdout;
-}
-const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const KVM_SIGN_OF_LIFE_MS = 30_000;
 
 /** image/build.sh output for these inputs: reused only when every input (bundle bytes included) is the same. */
 function imageFor(bundle: string): { path: string; built: boolean; seconds: number } {
@@ -68,34 +55,9 @@ function imageFor(bundle: string): { path: string; built: boolean; seconds: numb
   return { path, built: true, seconds: (Date.now() - t0) / 1000 };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => res(port)); });
-  });
-}
-
-const block = (text: string, indent: number): string => `|\n${text.trim().split('\n').map((l) => `${' '.repeat(indent)}${l}`).join('\n')}`;
-
-interface Pki { ca: CaMaterial; server: { cert: string; key: string }; admin: { cert: string; key: string } }
-
 /** A config drive as CloudStack's ConfigDriveBuilder lays it out, as an ISO9660 image labelled config-2. */
 function configDrive(dir: string, pki: Pki): string {
-  const userData = [
-    '#cloud-config',
-    'vnf_broker:',
-    '  version: 1',
-    '  zone: zone-image-test',
-    '  listen: 0.0.0.0:8443',
-    '  tls:',
-    `    certificate: ${block(pki.server.cert, 6)}`,
-    `    private_key: ${block(pki.server.key, 6)}`,
-    `    client_ca: ${block(pki.ca.certPem, 6)}`,
-    '  clients:',
-    '    - { name: image test admin, match: { cn: image-test-admin }, roles: [admin] }',
-    '',
-  ].join('\n');
+  const userData = `#cloud-config\n${brokerSection({ pki, zone: 'zone-image-test', listen: '0.0.0.0:8443', adminCn: ADMIN_CN })}`;
   const d = join(dir, 'drive');
   for (const sub of ['cloudstack/userdata', 'cloudstack/metadata', 'openstack/latest']) mkdirSync(join(d, sub), { recursive: true });
   writeFileSync(join(d, 'cloudstack/userdata/user_data.txt'), userData);
@@ -107,23 +69,6 @@ function configDrive(dir: string, pki: Pki): string {
   const iso = join(dir, 'config-drive.iso');
   sh('xorriso', ['-as', 'mkisofs', '-J', '-r', '-V', 'config-2', '-o', iso, d]);
   return iso;
-}
-
-function mtls(port: number, path: string, pki: Pki, withClientCert = true): Promise<{ status: number; body: string }> {
-  return new Promise((res, rej) => {
-    const req = request({
-      host: '127.0.0.1', port, path, method: 'GET', ca: pki.ca.certPem, servername: 'localhost', timeout: 5000,
-      ...(withClientCert ? { cert: pki.admin.cert, key: pki.admin.key } : {}),
-    }, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => { body += c; });
-      r.on('end', () => res({ status: r.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', rej);
-    req.end();
-  });
 }
 
 interface Vm { proc: ChildProcess; port: number; console: string; readySeconds: number }
@@ -193,10 +138,7 @@ describe.skipIf(skip !== undefined)(`appliance image under qemu (${skip ?? (kvm 
       sh(join(ROOT, 'image/bundle.sh'), [bundle]);
       image = imageFor(bundle);
     }
-    const ca = await createCa({ cn: 'image test CA' });
-    const server = await issueCertificate({ ca, kind: 'server', cn: 'broker-image-test', sans: ['127.0.0.1', 'localhost'] });
-    const admin = await issueCertificate({ ca, kind: 'client', cn: 'image-test-admin' });
-    pki = { ca, server: { cert: server.certPem, key: server.keyPem ?? '' }, admin: { cert: admin.certPem, key: admin.keyPem ?? '' } };
+    pki = await makePki('broker-image-test', ADMIN_CN);
     iso = configDrive(dir, pki);
   }, 45 * 60_000);
 
