@@ -203,6 +203,8 @@ export interface DevConfigOptions {
   metricsListen?: string;
   dictionariesDir?: string;
   logLevel?: BrokerConfig['log_level'];
+  /** `HOST:PORT` of the web UI listener (`ui.listen`); the UI stays off without it */
+  uiListen?: string;
 }
 
 /** The embedded first-run configuration of `serve --dev`: everything under `stateDir`. */
@@ -217,6 +219,7 @@ export function devConfig(stateDir: string, listen: string, options: DevConfigOp
     metrics: { listen: options.metricsListen ?? CONFIG_DEFAULTS['metrics.listen'] },
     timeouts: { drain_ms: 10_000 },
     ...(options.logLevel !== undefined ? { log_level: options.logLevel } : {}),
+    ...(options.uiListen !== undefined ? { ui: { listen: options.uiListen } } : {}),
   }, '(serve --dev)', dir);
   return config;
 }

@@ -1,5 +1,6 @@
-// `vnf-broker serve --config FILE` / `serve --dev [--state-dir DIR] [--listen HOST:PORT]`: opens the
-// audit log, loads dictionaries, wires the workflow engine, runs the mTLS API and metrics until SIGTERM.
+// `vnf-broker serve --config FILE` / `serve --dev [--state-dir DIR] [--listen HOST:PORT] [--ui-listen
+// HOST:PORT]`: opens the audit log, loads dictionaries, wires the workflow engine, runs the mTLS API,
+// metrics (and, when configured, the web UI listener) until SIGTERM.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -14,7 +15,7 @@ import { createWorkflowEngine } from '../../workflow/index.js';
 import { optionalString, parseCommandArgs } from '../args.js';
 import { EXIT_OK, printErr } from '../io.js';
 
-export const SERVE_USAGE = 'usage: vnf-broker serve --config FILE\n       vnf-broker serve --dev [--state-dir DIR] [--listen HOST:PORT]';
+export const SERVE_USAGE = 'usage: vnf-broker serve --config FILE\n       vnf-broker serve --dev [--state-dir DIR] [--listen HOST:PORT] [--ui-listen HOST:PORT]';
 const DEV_STATE_DIR = './var';
 const DEV_LISTEN = '127.0.0.1:8443';
 const DEV_METRICS_PORT_ATTEMPTS = 20;
@@ -72,13 +73,21 @@ function shellPath(path: string): string {
   return /^[\w./@:-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
 }
 
-async function devSetup(stateDirOption: string | undefined, listenOption: string | undefined): Promise<{ config: BrokerConfig; curl: string }> {
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+
+function listenOption(name: string, text: string): { host: string; port: number } {
+  const listen = parseListen(text);
+  if (!listen) throw new VnfError('VNF_ERR_CLI_USAGE', `${name} must be HOST:PORT, not '${text.slice(0, 80)}'`);
+  return listen;
+}
+
+async function devSetup(stateDirOption: string | undefined, listenText = DEV_LISTEN, uiListenText?: string): Promise<{ config: BrokerConfig; curl: string }> {
   const stateDir = resolve(stateDirOption ?? DEV_STATE_DIR);
-  const listenText = listenOption ?? DEV_LISTEN;
-  const listen = parseListen(listenText);
-  if (!listen) throw new VnfError('VNF_ERR_CLI_USAGE', `--listen must be HOST:PORT, not '${listenText.slice(0, 80)}'`);
-  const wildcard = listen.host === '0.0.0.0' || listen.host === '::';
-  const hosts = [...new Set([...DEV_HOSTS, ...(wildcard ? [] : [listen.host])])];
+  const listen = listenOption('--listen', listenText);
+  const wildcard = isWildcard(listen.host);
+  // the web UI listener uses the dev server certificate too: it must name the UI host as well
+  const uiHost = uiListenText === undefined ? undefined : listenOption('--ui-listen', uiListenText).host;
+  const hosts = [...new Set([...DEV_HOSTS, ...[listen.host, uiHost ?? ''].filter((h) => h !== '' && !isWildcard(h))])];
   const tls = await ensureDevTls(stateDir, { hosts });
   for (const warning of tls.warnings) printErr(`vnf-broker: warning: ${warning}`);
   const dictionariesDir = join(stateDir, 'dictionaries');
@@ -86,6 +95,7 @@ async function devSetup(stateDirOption: string | undefined, listenOption: string
   const config = devConfig(stateDir, listenText, {
     clients: [{ name: 'dev client certificate', match: { fingerprint256: tls.client.fingerprint256 }, roles: ['admin'] }],
     dictionariesDir,
+    ...(uiListenText !== undefined ? { uiListen: uiListenText } : {}),
   });
   const host = wildcard ? '127.0.0.1' : listen.host;
   const url = `https://${formatListen({ host, port: listen.port })}/v1/providers`;
@@ -122,6 +132,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     dev: { type: 'boolean' },
     'state-dir': { type: 'string' },
     listen: { type: 'string' },
+    'ui-listen': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, false);
   if (parsed.values.help === true) {
@@ -131,11 +142,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const configFile = optionalString(parsed, 'config');
   const dev = parsed.values.dev === true;
   if (dev === (configFile !== undefined)) throw new VnfError('VNF_ERR_CLI_USAGE', `give exactly one of --config FILE or --dev\n${SERVE_USAGE}`);
-  if (!dev && (parsed.values['state-dir'] !== undefined || parsed.values.listen !== undefined)) {
-    throw new VnfError('VNF_ERR_CLI_USAGE', '--state-dir and --listen go with --dev; set state_dir and listen in the config file');
+  if (!dev && (parsed.values['state-dir'] !== undefined || parsed.values.listen !== undefined || parsed.values['ui-listen'] !== undefined)) {
+    throw new VnfError('VNF_ERR_CLI_USAGE', '--state-dir, --listen and --ui-listen go with --dev; set state_dir, listen and ui.listen in the config file');
   }
   const { config, curl } = dev
-    ? await devSetup(optionalString(parsed, 'state-dir'), optionalString(parsed, 'listen'))
+    ? await devSetup(optionalString(parsed, 'state-dir'), optionalString(parsed, 'listen'), optionalString(parsed, 'ui-listen'))
     : { config: await loadConfig(configFile as string), curl: undefined };
 
   const audit = openAudit(config);
@@ -156,9 +167,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   server.metrics.registerGauge('pool_appliances', 'Appliances with pooled connections.', () => execution.stats().appliances);
   const addresses = await server.start();
-  logger.info({ api: addresses.api, metrics: addresses.metrics, audit: config.audit.file }, 'vnf-broker ready');
+  logger.info({ api: addresses.api, metrics: addresses.metrics, ...(addresses.ui ? { ui: addresses.ui } : {}), audit: config.audit.file }, 'vnf-broker ready');
   printErr(`vnf-broker: serving the mTLS API on ${formatListen({ host: addresses.api.address, port: addresses.api.port })}`
-    + (addresses.metrics ? `; health and metrics on http://${formatListen({ host: addresses.metrics.address, port: addresses.metrics.port })}/metrics` : ''));
+    + (addresses.metrics ? `; health and metrics on http://${formatListen({ host: addresses.metrics.address, port: addresses.metrics.port })}/metrics` : '')
+    + (addresses.ui ? `; web UI sessions on https://${formatListen({ host: addresses.ui.address, port: addresses.ui.port })}/ui/` : ''));
   if (curl) printErr(`vnf-broker: try:\n  ${curl}`);
 
   return new Promise<number>((resolveExit) => {

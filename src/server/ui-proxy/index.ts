@@ -15,7 +15,7 @@ import { loadOrCreateTokenKey, UiTokens, type UiSession, type UiTarget } from '.
 export { UiProxy, parseCookies, parseUiPath, rewriteLocation, joinPrefix, UI_COOKIE, type UiConnector, type UiProxyOptions } from './proxy.js';
 export { UiTokens, loadOrCreateTokenKey, TOKEN_ID_RE, type UiSession, type UiTarget, type UiTokenPayload } from './tokens.js';
 export { ChainAgent, asSocketLike } from './agent.js';
-export { startUiListener, type UiListener } from './listener.js';
+export { startUiListener, UI_SOCKET_WRITE_HIGH_WATER_MARK, type UiListener } from './listener.js';
 
 /** What `pool.stream()` offers (ConnectionPool satisfies it). */
 export interface StreamPool {

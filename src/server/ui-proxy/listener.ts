@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { UiConfig } from '../../config/index.js';
 import { VnfError } from '../../errors.js';
@@ -15,6 +16,24 @@ export interface UiListener {
   /** re-reads ui cert/key (SIGHUP) */
   reload(): void;
   close(): Promise<void>;
+}
+
+/**
+ * Write buffer of a browser connection before the proxy stops reading the appliance's response.
+ * Node (20) gives TLS server sockets a 16 KiB high-water mark and no option to change it
+ * (`highWaterMark` of https.createServer reaches only the raw TCP socket). The appliance's response
+ * arrives as TLS records of 16 KiB plaintext, so at 16 KiB every res.write() of a proxied body
+ * returned false: http-proxy's pipe paused the upstream response, its TLS socket and the SSH channel
+ * after each record and resumed them on 'drain' a few ticks later, and each record went out in its
+ * own TLS write (one syscall, one wake-up of the client). With room for a few records the pipe keeps
+ * flowing and the records of a read are written together (README "Performance", UI proxy).
+ */
+export const UI_SOCKET_WRITE_HIGH_WATER_MARK = 256 * 1024;
+
+/** Raises the write high-water mark of an accepted TLS socket (there is no public setter). */
+export function raiseWriteHighWaterMark(socket: TLSSocket, bytes: number): void {
+  const state = (socket as unknown as { _writableState?: { highWaterMark?: unknown } })._writableState;
+  if (state && typeof state.highWaterMark === 'number' && state.highWaterMark < bytes) state.highWaterMark = bytes;
 }
 
 function material(ui: UiConfig): { cert: string; key: string } {
@@ -38,6 +57,7 @@ export async function startUiListener(ui: UiConfig, minVersion: 'TLSv1.2' | 'TLS
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
+  server.prependListener('secureConnection', (s: TLSSocket) => raiseWriteHighWaterMark(s, UI_SOCKET_WRITE_HIGH_WATER_MARK));
   server.on('tlsClientError', (error: NodeJS.ErrnoException) => logger?.debug({ code: error.code }, 'UI listener: TLS handshake failed'));
   server.on('clientError', (_err, socket: Duplex) => socket.destroy());
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -29,9 +29,11 @@ function freePort(): Promise<number> {
 }
 
 describe('vnf-broker serve', () => {
-  it('serve --dev serves, the printed curl command works, SIGTERM exits 0', async () => {
+  it('serve --dev serves (with --ui-listen, the web UI listener too), the printed curl command works, SIGTERM exits 0', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--dev', '--state-dir', join(dir, 'var'), '--listen', `127.0.0.1:${port}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const uiPort = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--dev', '--state-dir', join(dir, 'var'), '--listen', `127.0.0.1:${port}`,
+      '--ui-listen', `127.0.0.1:${uiPort}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -50,6 +52,16 @@ describe('vnf-broker serve', () => {
     });
     const body = JSON.parse(output) as { providers: { name: string }[] };
     expect(body.providers.map((p) => p.name)).toContain('opnsense');
+    // the web UI: a session link on the UI listener, which serves with the dev certificate
+    expect(stderr).toContain(`web UI sessions on https://127.0.0.1:${uiPort}/ui/`);
+    const sh = (cmd: string): Promise<string> => new Promise((resolve, reject) => {
+      execFile('sh', ['-c', `${cmd} --silent --show-error --max-time 10`], (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
+    });
+    const appliance = { id: 'vm-1', management: { host: '127.0.0.1' }, credentials: { username: 'admin', password: 'dev-pw' } };
+    const opened = JSON.parse(await sh(`${curl.replace(/\/v1\/providers$/, '/v1/appliances/vm-1/ui-sessions')} -H 'Content-Type: application/json' `
+      + `-d '${JSON.stringify({ appliance, access: { method: 'https' } })}'`)) as { url: string };
+    expect(opened.url).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${uiPort}/ui/[^/]+/$`));
+    expect(await sh(`curl --cacert ${join(dir, 'var', 'tls', 'ca.pem')} https://127.0.0.1:${uiPort}/`)).toContain('not found: open the link');
     const exit = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
@@ -62,6 +74,9 @@ describe('vnf-broker serve', () => {
     const usage = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--dev', '--config', 'x.yaml'], { cwd: ROOT, encoding: 'utf8' });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/VNF_ERR_CLI_USAGE/);
+    const uiWithoutDev = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--config', 'x.yaml', '--ui-listen', '127.0.0.1:9443'], { cwd: ROOT, encoding: 'utf8' });
+    expect(uiWithoutDev.status).toBe(2);
+    expect(uiWithoutDev.stderr).toContain('--ui-listen go with --dev');
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'listen: 127.0.0.1:8443\nstate_dir: /tmp/x\ntls: { cert_file: a, key_file: b, client_ca_file: c }\nlimits: { max_body_bytes: many }\n');
     const bad = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--config', file], { cwd: ROOT, encoding: 'utf8' });

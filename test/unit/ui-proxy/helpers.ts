@@ -47,6 +47,10 @@ function page(res: ServerResponse, title: string, body: string): void {
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(html)) }).end(html);
 }
 
+/** The body of GET /bulk on startUpstream: 8 MiB of BULK_PATTERN repeated. */
+export const BULK_BYTES = 8 * 1024 * 1024;
+export const BULK_PATTERN = 'vnf-broker bulk ';
+
 export async function startUpstream(tls?: { cert: string; key: string }, at: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<Upstream> {
   const sockets = new Set<Socket>();
   const requests: Upstream['requests'] = [];
@@ -96,6 +100,21 @@ export async function startUpstream(tls?: { cert: string; key: string }, at: { h
       case '/saved':
         page(res, 'Saved', `<p id="saved">${(url.searchParams.get('hostname') ?? '').replace(/[<>&]/g, '')}</p>`);
         return;
+      case '/bulk': {
+        // BULK_BYTES of BULK_PATTERN in 16 KiB writes, with backpressure (a large download)
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(BULK_BYTES) });
+        const chunk = Buffer.alloc(16 * 1024, BULK_PATTERN);
+        let left = BULK_BYTES / chunk.length;
+        const pump = (): void => {
+          while (left > 0) {
+            left--;
+            if (left === 0) res.end(chunk);
+            else if (!res.write(chunk)) { res.once('drain', pump); return; }
+          }
+        };
+        pump();
+        return;
+      }
       case '/slow':
         return; // never answers
       case '/endless': {

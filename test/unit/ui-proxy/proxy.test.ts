@@ -11,7 +11,7 @@ import { DictionaryRegistry } from '../../../src/dictionary/index.js';
 import { createServer, poolUiConnector, type BrokerServer } from '../../../src/server/index.js';
 import { ConnectionPool, MemoryKnownCerts, MemoryKnownHosts } from '../../../src/transport/index.js';
 import { call, FakeExecutor, testPki, type Pki } from '../server/harness.js';
-import { cookieOf, startRawUpstream, startUpstream, uiRequest, until, wsConnect, type Upstream } from './helpers.js';
+import { BULK_BYTES, BULK_PATTERN, cookieOf, startRawUpstream, startUpstream, uiRequest, until, wsConnect, type Upstream } from './helpers.js';
 
 let pki: Pki;
 let dir: string;
@@ -259,6 +259,17 @@ describe('UI listener', () => {
     expect((rec?.detail as { bytes: number }).bytes).toBeGreaterThan(50);
     expect(typeof rec?.duration_ms).toBe('number');
     expect(readFileSync(audit.file, 'utf8')).not.toContain('hunter2');
+  });
+
+  it('streams a large HTTPS response intact and records its size', async () => {
+    const s = await open({ method: 'https', port: secure.port });
+    const reply = await uiRequest(uiPort, pki.ca.certPem, `/ui/${s.token_id}/bulk`, { cookie: s.cookie });
+    expect(reply.status).toBe(200);
+    expect(reply.text.length).toBe(BULK_BYTES);
+    expect(reply.text).toBe(BULK_PATTERN.repeat(BULK_BYTES / BULK_PATTERN.length));
+    const bulk = (): AuditRecord | undefined => records().find((r) => r.type === 'http.request' && (r.detail as { ui_session?: string }).ui_session === s.token_id && r.http?.url.endsWith('/bulk') === true);
+    expect(await until(() => bulk() !== undefined)).toBe(true);
+    expect(bulk()).toMatchObject({ http: { url: `https://127.0.0.1:${secure.port}/bulk`, status: 200 }, outcome: 'success', detail: { bytes: BULK_BYTES } });
   });
 
   it('revocation (creator or admin) refuses the cookie and closes open WebSockets', async () => {
