@@ -1,22 +1,15 @@
 // Certificate names: common names and subjectAltName entries, with DNS names and IP addresses
 // told apart automatically, validated, and normalised so that comparisons are exact.
-import { isIP } from 'node:net';
 import { VnfError } from '../errors.js';
+import { ipOctets, normaliseIp } from '../ip-address.js';
+
+export { normaliseIp };
 
 export type SanEntry = { type: 'dns'; value: string } | { type: 'ip'; value: string };
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
-
-/** Canonical text form of an IP address (IPv6 compressed and lower-case, IPv4-mapped kept). */
-export function normaliseIp(value: string): string | undefined {
-  const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
-  const family = isIP(bare);
-  if (family === 4) return bare.split('.').map((o) => String(Number(o))).join('.');
-  if (family === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-  return undefined;
-}
 
 /** A DNS name for a certificate: labels of letters, digits and hyphens; a leading `*.` wildcard allowed. */
 export function isDnsName(value: string): boolean {
@@ -102,20 +95,7 @@ function clip(value: string): string {
 
 /** The 4 or 16 octets of an IP address, as they go into an iPAddress SAN. */
 export function ipToBytes(ip: string): Buffer {
-  const family = isIP(ip);
-  if (family === 4) return Buffer.from(ip.split('.').map(Number));
-  if (family !== 6) throw new VnfError('VNF_ERR_CERT_NAME_INVALID', `'${clip(ip)}' is not an IP address`);
-  let text = ip;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
-  if (v4 !== undefined) {
-    const o = v4.split('.').map(Number);
-    text = `${text.slice(0, -v4.length)}${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
+  const octets = ipOctets(ip);
+  if (!octets) throw new VnfError('VNF_ERR_CERT_NAME_INVALID', `'${clip(ip)}' is not an IP address`);
+  return Buffer.from(octets);
 }

@@ -1,6 +1,7 @@
 // Template checks on every TemplateSite: handlebars syntax and helpers, references under get_data /
-// get_cs_data / steps, get_data fields a service does not declare (a warning: DESIGN.md §3.1), and
-// steps.NAME references that do not name an earlier step's save_as in the same operation.
+// get_cs_data / steps, get_data fields a service does not declare (a warning: DESIGN.md §3.1),
+// steps.NAME references that do not name an earlier step's save_as in the same operation, and CIDR
+// helpers (cidr_mask ...) given a get_data field that is not declared `type: cidr`.
 import type { DiagnosticBag } from './diagnostics.js';
 import type { Built } from './build-model.js';
 import type { Dictionary } from './model.js';
@@ -27,6 +28,10 @@ export function checkTemplates(built: Built, bag: DiagnosticBag): void {
         bag.error(pos, 'bad-reference', `get_data.${ref.name}: get_data is only available in service operations (use get_cs_data)`);
       } else if (!(ref.name in service.data)) {
         bag.warning(pos, 'undeclared-data-field', `get_data.${ref.name} is not declared in the data: of service '${service.name}'`);
+      } else if (ref.helpers && service.data[ref.name]?.type !== 'cidr') {
+        // a field of another type would pass input validation and fail only at render time
+        bag.error(pos, 'bad-helper-argument',
+          `${ref.helpers.join(', ')}: get_data.${ref.name} is declared ${String(service.data[ref.name]?.type)}, but CIDR helpers take a field of type cidr`);
       }
     }
   }

@@ -13,7 +13,8 @@ export interface TemplateProblem {
 
 export interface TemplateScan {
   problems: TemplateProblem[];
-  dataRefs: Array<{ name: string; line: number }>;
+  /** get_data references; `helpers`: the value helpers (cidr_mask ...) the field is passed to */
+  dataRefs: Array<{ name: string; line: number; helpers?: readonly string[] }>;
   contextRefs: string[];
   /** steps.NAME.FIELD references: NAME and the 1-based line of the first use */
   stepRefs: Array<{ name: string; path: string; line: number }>;
@@ -24,7 +25,7 @@ export function scanTemplate(source: string, landing: TemplateLanding): Template
     const { references } = compileTemplate(source, landing);
     return {
       problems: [],
-      dataRefs: references.filter((r) => r.scope === 'get_data').map((r) => ({ name: r.name, line: r.line })),
+      dataRefs: references.filter((r) => r.scope === 'get_data').map((r) => ({ name: r.name, line: r.line, ...(r.helpers ? { helpers: r.helpers } : {}) })),
       contextRefs: references.filter((r) => r.scope === 'get_cs_data').map((r) => r.name),
       stepRefs: references.filter((r) => r.scope === 'steps').map((r) => ({ name: r.name, path: r.path, line: r.line })),
     };

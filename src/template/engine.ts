@@ -4,10 +4,11 @@ import Handlebars from 'handlebars';
 import { VnfError } from '../errors.js';
 import type { TemplateLanding } from './landing.js';
 import { collectReferences, TemplateSyntaxError, type TemplateReference } from './references.js';
+import { CIDR_HELPERS, applyCidrHelper } from './cidr.js';
 import { compareVersions, isTruthy, sameValue } from './value.js';
 
-/** Every helper a template may call: block helpers and the condition helpers. */
-export const KNOWN_HELPERS = ['if', 'unless', 'eq', 'ne', 'and', 'or', 'not', 'version_lt', 'version_gte'] as const;
+/** Every helper a template may call: block helpers, condition helpers and the value (CIDR) helpers. */
+export const KNOWN_HELPERS = ['if', 'unless', 'eq', 'ne', 'and', 'or', 'not', 'version_lt', 'version_gte', ...CIDR_HELPERS] as const;
 
 type HelperOptions = Handlebars.HelperOptions;
 
@@ -31,6 +32,7 @@ hb.registerHelper('or', (...list: unknown[]) => args(list).some((v) => isTruthy(
 hb.registerHelper('not', (v: unknown) => !isTruthy(v));
 hb.registerHelper('version_lt', (a: unknown, b: unknown) => compareVersions(a, b) < 0);
 hb.registerHelper('version_gte', (a: unknown, b: unknown) => compareVersions(a, b) >= 0);
+for (const name of CIDR_HELPERS) hb.registerHelper(name, (value: unknown) => applyCidrHelper(name, value));
 
 const COMPILE_OPTIONS: CompileOptions = {
   strict: true,

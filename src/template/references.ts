@@ -1,5 +1,6 @@
 // Checks a parsed template against the small language dictionaries may use and lists the values it
-// names. Anything else (partials, decorators, @data, this/../, helpers outside conditions) is refused.
+// names. Anything else (partials, decorators, @data, this/../, other helpers) is refused.
+import { CIDR_HELPERS, isCidrHelper } from './cidr.js';
 
 export type ReferenceScope = 'get_data' | 'get_cs_data' | 'timestamp' | 'steps';
 
@@ -15,6 +16,8 @@ export interface TemplateReference {
   conditionalOnly: boolean;
   /** true when the template tests the value somewhere ({{#if}}, eq ...), printed elsewhere or not */
   inCondition: boolean;
+  /** the value helpers the value is passed to somewhere ({{cidr_mask get_data.prefix}}), in first-use order */
+  helpers?: string[];
   /** 1-based line (inside the template) of the first use */
   line: number;
 }
@@ -29,7 +32,9 @@ export const CONDITION_HELPERS: Readonly<Record<string, readonly [number, number
 export const MAX_STEP_FIELD_DEPTH = 2;
 const VARIABLES_HINT = 'write get_data.NAME, get_cs_data.NAME, steps.NAME.FIELD or timestamp';
 export const BLOCK_HELPERS = ['if', 'unless'] as const;
-const KNOWN_HELPER_LIST = [...BLOCK_HELPERS, ...Object.keys(CONDITION_HELPERS)].join(', ');
+// the CIDR helpers (cidr.ts) take one value and give another: printed ({{cidr_mask get_data.x}}) or in a condition
+const IN_CONDITIONS = [...Object.keys(CONDITION_HELPERS), ...CIDR_HELPERS].join(', ');
+const KNOWN_HELPER_LIST = [...BLOCK_HELPERS, ...Object.keys(CONDITION_HELPERS), ...CIDR_HELPERS].join(', ');
 
 export class TemplateSyntaxError extends Error {
   constructor(message: string, readonly line: number, readonly column: number) {
@@ -81,6 +86,7 @@ class Collector {
     if (node.path.type !== 'PathExpression') refuse(node, 'a literal cannot be printed; write the text directly');
     const path = node.path as hbs.AST.PathExpression;
     const head = path.parts[0] ?? '';
+    if (isCidrHelper(path.original)) return this.valueHelper(node, path.original, false);
     if (node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0) {
       if ((BLOCK_HELPERS as readonly string[]).includes(head)) refuse(node, `'${head}' is a block helper: write {{#${head} ...}}...{{/${head}}}`);
       refuse(node, Object.hasOwn(CONDITION_HELPERS, head)
@@ -108,8 +114,9 @@ class Collector {
     if (node.type !== 'SubExpression') return refuse(node, `${node.type} is not supported in a condition`);
     const sub = node as hbs.AST.SubExpression;
     const name = sub.path.original;
+    if (isCidrHelper(name)) return this.valueHelper(sub, name, true);
     const arity = Object.hasOwn(CONDITION_HELPERS, name) ? CONDITION_HELPERS[name] : undefined;
-    if (!arity) return refuse(sub, `unknown helper '${name}' (known: ${Object.keys(CONDITION_HELPERS).join(', ')})`);
+    if (!arity) return refuse(sub, `unknown helper '${name}' (known: ${IN_CONDITIONS})`);
     if (sub.params.length < arity[0] || sub.params.length > arity[1]) {
       refuse(sub, arity[0] === arity[1] ? `'${name}' takes ${arity[0]} argument(s)` : `'${name}' takes ${arity[0]} to ${arity[1]} arguments`);
     }
@@ -117,7 +124,15 @@ class Collector {
     for (const param of sub.params) this.condition(param);
   }
 
-  private variable(path: hbs.AST.PathExpression, conditional: boolean): void {
+  /** `{{cidr_mask get_data.x}}` or `(cidr_prefix get_data.x)`: exactly one variable, no literal or nested call. */
+  private valueHelper(node: hbs.AST.MustacheStatement | hbs.AST.SubExpression, name: string, conditional: boolean): void {
+    const [param, ...more] = node.params;
+    if (!param || more.length > 0 || (node.hash?.pairs.length ?? 0) > 0) refuse(node, `'${name}' takes one value, e.g. {{${name} get_data.NAME}}`);
+    if (param.type !== 'PathExpression') refuse(param, `'${name}' takes a variable (get_data.NAME, get_cs_data.NAME, steps.NAME.FIELD), not a literal or a helper call`);
+    this.variable(param as hbs.AST.PathExpression, conditional, name);
+  }
+
+  private variable(path: hbs.AST.PathExpression, conditional: boolean, helper?: string): void {
     if (path.data) refuse(path, `'${path.original}' is not available: @-variables are not supported`);
     if (path.depth > 0 || /^(this\b|\.\.?\/|\.$)/.test(path.original)) refuse(path, `'${path.original}' is not available: ${VARIABLES_HINT}`);
     const [scope, name, ...rest] = path.parts;
@@ -139,6 +154,8 @@ class Collector {
       seen.inCondition ||= conditional;
     }
     else this.refs.set(ref.path, ref);
+    const entry = seen ?? ref;
+    if (helper !== undefined && !entry.helpers?.includes(helper)) entry.helpers = [...(entry.helpers ?? []), helper];
   }
 }
 

@@ -7,7 +7,7 @@ import { compileTemplate, type CompiledTemplate } from './engine.js';
 import type { TemplateReference } from './references.js';
 import { checkJsonBody } from './json-body.js';
 import type { TemplateLanding } from './landing.js';
-import { TemplateValue, type EncodeSink } from './value.js';
+import { PendingValue, TemplateValue, type EncodeSink } from './value.js';
 
 export interface RenderScopeOptions {
   /** validated input (validateData); absent optional fields are simply not present */
@@ -43,10 +43,6 @@ export interface RenderOutcome {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** A steps value not known at plan time. */
-class Pending {
-  constructor(readonly path: string) {}
-}
 /** Word that stands in for string values in the JSON shape check: valid inside a string, invalid outside. */
 const MARKER = 'vnf';
 
@@ -127,7 +123,7 @@ export class RenderScope {
     const sink: EncodeSink = {
       encode: (value) => {
         const raw = value.raw;
-        if (raw instanceof Pending) {
+        if (raw instanceof PendingValue) {
           deferred = true;
           return `<${raw.path}>`;
         }
@@ -163,7 +159,7 @@ export class RenderScope {
 
   private stepValue(ref: TemplateReference, options: RenderOptions): { raw: unknown; secret: boolean } {
     const saved = this.steps.get(ref.name);
-    if (!saved) return { raw: options.stepPlaceholders ? new Pending(ref.path) : undefined, secret: false };
+    if (!saved) return { raw: options.stepPlaceholders ? new PendingValue(ref.path) : undefined, secret: false };
     let raw: unknown = saved.value;
     let secret = false;
     for (const field of ref.fields ?? []) {

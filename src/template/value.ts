@@ -7,6 +7,11 @@ export interface EncodeSink {
   encode(value: TemplateValue): string;
 }
 
+/** A steps value not known yet (plan rendering): it prints as the placeholder <path>. */
+export class PendingValue {
+  constructor(readonly path: string) {}
+}
+
 export class TemplateValue {
   constructor(
     /** undefined = declared or referenced but absent: testing it is false, printing it is an error */
@@ -21,6 +26,11 @@ export class TemplateValue {
 
   [Symbol.toPrimitive](): string {
     return this.sink.encode(this);
+  }
+
+  /** A value computed from this one (a helper's result): encoded by the same render, for the same landing. */
+  derive(raw: unknown, meta: ValueMeta): TemplateValue {
+    return new TemplateValue(raw, meta, this.sink);
   }
 }
 

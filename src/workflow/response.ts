@@ -1,6 +1,7 @@
 // Turns raw appliance output into structured results as a dictionary's `response` declares:
 // JSON + JSONPath transforms (script evaluation off), CLI/text success/error patterns, named capture
-// groups, built-in parsers. A parse that matches nothing is an error, never silent raw text.
+// groups, built-in parsers. A parse that matches nothing is an error, never silent raw text; only a
+// list (a multi-node JSONPath, regex-all) may be empty: an empty list is an answer.
 import { JSONPath } from 'jsonpath-plus';
 import { VnfError } from '../errors.js';
 import type { ResponseSpec } from '../dictionary/model.js';
@@ -47,18 +48,27 @@ function jsonTransform(field: string, expr: string, json: unknown): unknown {
   if (!expr.startsWith('$')) {
     throw new VnfError('VNF_ERR_PARSE_NO_MATCH', `transform '${field}': '${expr}' is not a JSONPath for a json response`);
   }
-  if (json === null || typeof json !== 'object') {
+  const multi = isMultiPath(expr);
+  // an empty body (RESTCONF answers 204 No Content for an empty list) holds no nodes
+  const root = json === null && multi ? {} : json;
+  if (root === null || typeof root !== 'object') {
     throw new VnfError('VNF_ERR_PARSE_NO_MATCH', `transform '${field}': response is not a JSON object or array`);
   }
-  const matches = evaluateJsonPath(expr, json);
+  const matches = evaluateJsonPath(expr, root);
+  // A path that can select several nodes yields an array, which may be empty (an empty list is an
+  // answer); a plain path yields the value itself and must match.
+  if (multi) return matches;
   if (matches.length === 0) {
     throw new VnfError('VNF_ERR_PARSE_NO_MATCH', `transform '${field}': ${expr} matched nothing in the response`);
   }
-  // A path that can select several nodes yields an array; a plain path yields the value itself.
-  return isMultiPath(expr) ? matches : matches[0];
+  return matches[0];
 }
 
 export function evaluateJsonPath(path: string, json: object): unknown[] {
+  // jsonpath-plus refuses a script only when it reaches one (not on an empty list): refuse it up front
+  if (/\[\??\(/.test(barePath(path))) {
+    throw new VnfError('VNF_ERR_PARSE_NO_MATCH', `JSONPath ${path} uses a script expression ([?(...)], [(...)]), which is disabled`);
+  }
   try {
     const result: unknown = JSONPath({ path, json, eval: false, wrap: true });
     return Array.isArray(result) ? result : [];
@@ -67,10 +77,13 @@ export function evaluateJsonPath(path: string, json: object): unknown[] {
   }
 }
 
+/** The path with quoted member names emptied: they may contain ':', ',', '*' or '(' (YANG module prefixes) and select one member. */
+function barePath(path: string): string {
+  return path.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+}
+
 function isMultiPath(path: string): boolean {
-  // quoted member names may contain ':' or ',' (YANG module prefixes): they select one member
-  const bare = path.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
-  return /\[\*\]|\.\*|\.\.|\[[^\]]*[,:][^\]]*\]/.test(bare);
+  return /\[\*\]|\.\*|\.\.|\[[^\]]*[,:][^\]]*\]/.test(barePath(path));
 }
 
 function parseText(spec: ResponseSpec | undefined, text: string, patterns: RenderedPatterns): unknown {

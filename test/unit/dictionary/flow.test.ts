@@ -151,8 +151,34 @@ healthchecks:
           when: "eq get_data.name version"
 `);
     expect(summary(errors(r))).toEqual([
-      "15: unknown helper 'version_gt' (known: eq, ne, and, or, not, version_lt, version_gte)",
+      "15: unknown helper 'version_gt' (known: eq, ne, and, or, not, version_lt, version_gte, cidr_address, cidr_network, cidr_prefix, cidr_mask, cidr_wildcard)",
       "17: unknown variable 'version': write get_data.NAME, get_cs_data.NAME, steps.NAME.FIELD or timestamp",
+    ]);
+  });
+
+  it('CIDR helpers take a get_data field declared cidr (else a located error); context and step values are checked when rendered', () => {
+    const r = load(`name: cidr
+connections:
+  cli: { type: ssh, host: "{{get_cs_data.mgmt_ip}}" }
+services:
+  Routes:
+    data:
+      prefix: { type: cidr }
+      network: { type: ip }
+      name: { type: string }
+    add:
+      steps:
+        - save_as: r
+          commands: [ "ip route {{cidr_network get_data.prefix}} {{cidr_mask get_data.prefix}}" ]
+          response: { transform: { net: 'regex:^net (?<net>[0-9./]+)$' } }
+        - commands:
+            - "ip route {{cidr_network get_data.network}} {{cidr_mask get_data.network}}"
+            - "{{#if (eq (cidr_prefix get_data.name) 32)}}host{{/if}}"
+            - "ip route {{cidr_network get_cs_data.lan}} {{cidr_mask steps.r.net}}"
+`);
+    expect(summary(errors(r))).toEqual([
+      '16: cidr_network, cidr_mask: get_data.network is declared ip, but CIDR helpers take a field of type cidr',
+      '17: cidr_prefix: get_data.name is declared string, but CIDR helpers take a field of type cidr',
     ]);
   });
 });

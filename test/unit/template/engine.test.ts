@@ -32,6 +32,13 @@ describe('compileTemplate', () => {
     ]);
   });
 
+  it('records the value helpers a variable is passed to; a helper argument is printed, or tested in a condition', () => {
+    expect(templateReferences('ip route {{cidr_network get_data.p}} {{cidr_mask get_data.p}} {{#if (eq (cidr_prefix get_cs_data.n) 32)}}host{{/if}}')).toEqual([
+      { scope: 'get_data', name: 'p', path: 'get_data.p', conditionalOnly: false, inCondition: false, line: 1, helpers: ['cidr_network', 'cidr_mask'] },
+      { scope: 'get_cs_data', name: 'n', path: 'get_cs_data.n', conditionalOnly: true, inCondition: true, line: 1, helpers: ['cidr_prefix'] },
+    ]);
+  });
+
   it('reports the position of a syntax error inside the template', () => {
     const error = compileFailure('configure terminal\nrouter {{get_data.network');
     expect(error.details).toMatchObject({ line: 2, column: 19 });
@@ -59,6 +66,13 @@ describe('compileTemplate', () => {
     ['{{get_data}}', "unknown variable 'get_data'"],
     ['{{#if get_data.a x=1}}y{{/if}}', 'accepts only includeZero'],
     ['{{*decorator}}', 'is not supported'],
+    ['{{cidr_mask}}', "'cidr_mask' takes one value"],
+    ['{{cidr_mask get_data.a get_data.b}}', "'cidr_mask' takes one value"],
+    ['{{cidr_mask "10.0.0.0/8"}}', "'cidr_mask' takes a variable"],
+    ['{{cidr_mask (cidr_network get_data.a)}}', "'cidr_mask' takes a variable"],
+    ['{{#if (eq (cidr_prefix 24) 24)}}x{{/if}}', "'cidr_prefix' takes a variable"],
+    ['{{cidr_mask get_data.a x=1}}', "'cidr_mask' takes one value"],
+    ['{{cidr_netmask get_data.a}}', "unknown helper 'cidr_netmask'"],
   ])('refuses %s', (source, message) => {
     expect(compileFailure(source).message).toContain(message);
   });
@@ -78,6 +92,8 @@ describe('compileTemplate', () => {
   });
 
   it('exports the helper list', () => {
-    expect([...KNOWN_HELPERS].sort()).toEqual(['and', 'eq', 'if', 'ne', 'not', 'or', 'unless', 'version_gte', 'version_lt']);
+    expect([...KNOWN_HELPERS].sort()).toEqual([
+      'and', 'cidr_address', 'cidr_mask', 'cidr_network', 'cidr_prefix', 'cidr_wildcard', 'eq', 'if', 'ne', 'not', 'or', 'unless', 'version_gte', 'version_lt',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VnfError, type VnfErrorCode } from '../../../src/errors.js';
 import { RenderScope, type FieldSpec, type TemplateLanding } from '../../../src/template/index.js';
+import { failure } from './helpers.js';
 
 const fields: Record<string, FieldSpec> = {
   name: { type: 'string' },
@@ -15,17 +15,6 @@ const fields: Record<string, FieldSpec> = {
 
 function scope(data: Record<string, unknown>, csData: Record<string, unknown> = {}): RenderScope {
   return new RenderScope({ data, fields, secretData: ['key'], csData, secretCs: ['password'], now: new Date('2026-01-02T03:04:05.678Z') });
-}
-
-function failure(fn: () => unknown, code: VnfErrorCode): VnfError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(VnfError);
-    expect((error as VnfError).code).toBe(code);
-    return error as VnfError;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 const INJECTIONS = ['"; reboot', 'x\nreload', 'x\rreload', '"}', '../../etc', '%0a', 'a\u2028b', 'a\u2029b', 'a\u0085b', 'a\u202eb'];

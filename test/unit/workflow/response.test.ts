@@ -28,9 +28,37 @@ describe('parseResponse: json', () => {
     expect(codeOf(() => parseResponse(spec, { text: '{"result":{}}' }))).toBe('VNF_ERR_PARSE_NO_MATCH');
   });
 
-  it('filter expressions stay disabled (script evaluation off)', () => {
+  it('a path that can select several nodes is a list, and an empty list is an answer', () => {
+    const spec: ResponseSpec = { format: 'json', transform: {
+      wildcard: "$['Cisco-IOS-XE-acl:access-list-seq-rule'][*]", members: '$.nothing.*', descent: '$..sequence', union: '$.rows[0,1]', slice: '$.rows[0:2]',
+    } };
+    const empty = { wildcard: [], members: [], descent: [], union: [], slice: [] };
+    expect(parseResponse(spec, { text: '{"ietf-restconf:errors": {"error": [{"error-tag": "invalid-value"}]}}', status: 404 })).toEqual(empty);
+    expect(parseResponse(spec, { text: '{"rows": []}' })).toEqual(empty);
+    const one = JSON.stringify({ 'Cisco-IOS-XE-acl:access-list-seq-rule': [{ sequence: '10' }], rows: ['a'] });
+    expect(parseResponse(spec, { text: one })).toEqual({ wildcard: [{ sequence: '10' }], members: [], descent: ['10'], union: ['a'], slice: ['a'] });
+  });
+
+  it('an empty body (RESTCONF 204 No Content) is an empty list for a multi-node path, and no match for a single-node one', () => {
+    const list: ResponseSpec = { format: 'json', transform: { routes: "$['Cisco-IOS-XE-native:route']['ip-route-interface-forwarding-list'][*]" } };
+    expect(parseResponse(list, { text: '', status: 204 })).toEqual({ routes: [] });
+    expect(parseResponse(list, { text: ' \n', status: 204 })).toEqual({ routes: [] });
+    const single: ResponseSpec = { format: 'json', transform: { routes: "$['Cisco-IOS-XE-native:route']['ip-route-interface-forwarding-list']" } };
+    expect(codeOf(() => parseResponse(single, { text: '', status: 204 }))).toBe('VNF_ERR_PARSE_NO_MATCH');
+    // a body that is JSON but not an object or array holds no list either way
+    expect(codeOf(() => parseResponse(list, { text: '"done"' }))).toBe('VNF_ERR_PARSE_NO_MATCH');
+  });
+
+  it('a single-node path to an empty array yields that array (the list must be there)', () => {
+    const spec: ResponseSpec = { format: 'json', transform: { rules: '$.results' } };
+    expect(parseResponse(spec, { text: '{"results": []}' })).toEqual({ rules: [] });
+    expect(codeOf(() => parseResponse(spec, { text: '{"result": []}' }))).toBe('VNF_ERR_PARSE_NO_MATCH');
+  });
+
+  it('filter expressions stay disabled (script evaluation off), on any body', () => {
     const spec: ResponseSpec = { format: 'json', transform: { x: '$..interface[?(@.name=="GigabitEthernet1")]' } };
     expect(codeOf(() => parseResponse(spec, { text: restconf }))).toBe('VNF_ERR_PARSE_NO_MATCH');
+    expect(codeOf(() => parseResponse(spec, { text: '', status: 204 }))).toBe('VNF_ERR_PARSE_NO_MATCH');
   });
 
   it('invalid JSON is VNF_ERR_PARSE_JSON and does not echo the body', () => {
