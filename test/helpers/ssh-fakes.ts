@@ -2,8 +2,12 @@
 // that refuses / never answers forwards), and CLI devices (IOS-like, silent, crashing).
 import { timingSafeEqual } from 'node:crypto';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
-import { Server, utils, type Connection, type ServerChannel } from 'ssh2';
+import ssh2, { type Connection, type ServerChannel } from 'ssh2';
 import { sshFingerprint } from '../../src/transport/host-key.js';
+
+// ssh2 is CommonJS: Node's ESM loader sees only some of its names (not Server or utils), so the fakes
+// also load when a simulator runs as its own process (node --import tsx), not only under vitest
+const { Server, utils } = ssh2;
 
 export interface FakeUser {
   username: string;
@@ -18,6 +22,9 @@ export type ShellHandler = (stream: ServerChannel, fake: FakeSsh) => void;
 
 export interface FakeSshOptions {
   users: FakeUser[];
+  /** listen address (default 127.0.0.1) and port (default: a free one) */
+  host?: string;
+  port?: number;
   hostKey?: string;
   forwarding?: 'allow' | 'refuse' | 'hang' | 'none';
   shell?: ShellHandler;
@@ -144,7 +151,7 @@ export async function startFakeSsh(o: FakeSshOptions): Promise<FakeSsh> {
     s.setNoDelay(true); // like sshd once a session starts
     s.once('close', () => raw.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve); });
   fake.port = (server.address() as AddressInfo).port;
   fake.fingerprint = sshFingerprint(keyOf(hostKey).getPublicSSH());
   fake.stats = stats;

@@ -11,7 +11,14 @@ import { labAppliance } from '../transport/lab-broker.js';
 import { apiAppliance, startLabApiServer } from '../server/lab-api-server.js';
 import { call, type Reply } from '../unit/server/harness.js';
 
-export interface Simulator { daemon: Daemon; port: number; fingerprint256: string; stop(): Promise<void> }
+export interface Simulator {
+  daemon: Daemon;
+  port: number;
+  fingerprint256: string;
+  /** the whole ready line the simulator printed (e.g. an SSH port and host key) */
+  ready: Record<string, unknown>;
+  stop(): Promise<void>;
+}
 
 /**
  * Starts `node --import tsx <entry> --host 203.0.113.10 --port <port> ...args` in the appliance
@@ -24,19 +31,25 @@ export async function startSimulator(lab: Lab, name: string, entry: string, port
   const ready = await waitFor(`${name} listening`, () => {
     if (!daemon.isRunning()) throw new Error(`${name} exited: ${readText(daemon.logPath)}`);
     const line = readText(daemon.logPath).split('\n').find((l) => l.startsWith('{"listening"'));
-    return line ? JSON.parse(line) as { fingerprint256: string } : undefined;
+    return line ? JSON.parse(line) as { fingerprint256: string } & Record<string, unknown> : undefined;
   }, 20_000, 50);
-  return { daemon, port, fingerprint256: ready.fingerprint256, stop: () => daemon.stop(2_000) };
+  return { daemon, port, fingerprint256: ready.fingerprint256, ready, stop: () => daemon.stop(2_000) };
 }
 
-/** The appliance context for an HTTPS-API vendor behind the lab's jump host (certificate pinned). */
-export function vendorAppliance(lab: Lab, sim: Simulator, o: { id: string; credentials?: Record<string, string>; csData?: Record<string, unknown> }): ApplianceContext {
+/**
+ * The appliance context for an HTTPS-API vendor behind the lab's jump host (certificate pinned);
+ * `ssh`: the vendor's own SSH server on the appliance address (port, host key pinned).
+ */
+export function vendorAppliance(lab: Lab, sim: Simulator, o: {
+  id: string; credentials?: Record<string, string>; csData?: Record<string, unknown>; ssh?: { port: number; hostKey: string };
+}): ApplianceContext {
   const a = labAppliance(lab.info, { id: o.id });
-  a.management = { host: LAB_ADDR.appliance, https_port: sim.port };
+  a.management = { host: LAB_ADDR.appliance, https_port: sim.port, ...(o.ssh ? { ssh_port: o.ssh.port } : {}) };
   a.credentials = o.credentials ?? {};
   a.tls = { fingerprint256: sim.fingerprint256 };
   a.cs_data = o.csData ?? {};
-  delete a.ssh;
+  if (o.ssh) a.ssh = { host_key: o.ssh.hostKey };
+  else delete a.ssh;
   return a;
 }
 
@@ -59,6 +72,7 @@ export function cliRunner(dictionary: string, applianceFile: string, dir: string
     run: (service: string, operation: string, data: Record<string, unknown> = {}): Promise<CliOut> =>
       cli(['run', '--dictionary', dictionary, '--service', service, '--operation', operation, '--data', JSON.stringify(data), ...common]),
     healthcheck: (): Promise<CliOut> => cli(['healthcheck', '--dictionary', dictionary, ...common]),
+    bootstrap: (): Promise<CliOut> => cli(['bootstrap', '--dictionary', dictionary, ...common]),
     auditFile: `${dir}/cli-audit/audit.log`,
   };
 }

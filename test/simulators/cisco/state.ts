@@ -1,5 +1,12 @@
 // Device state of the fake Cisco IOS-XE router, shared by its CLI and its RESTCONF API: users,
-// interfaces, static routes, BGP; and the IOS-format renderings of `show` commands.
+// interfaces (NAT inside/outside, access groups), static routes, access lists, NAT, BGP, the saved
+// startup-config; and the IOS-format renderings of `show` commands. Changes are live at once
+// (running-config); `write memory` / the cisco-ia:save-config RPC copy it to startup-config.
+import { aclRunningConfig, type Acl } from './acl.js';
+import { maskLength, network } from './net.js';
+import { natRunningConfig, type NatTable } from './nat.js';
+
+export { isIpv4, isMask, maskLength, network } from './net.js';
 
 export interface IosUser { username: string; password: string; privilege: number }
 export interface IosInterface {
@@ -9,9 +16,11 @@ export interface IosInterface {
   shutdown: boolean;
   /** oper state when not shut down */
   link: boolean;
+  nat?: 'inside' | 'outside';
+  accessGroup?: { in?: string; out?: string };
 }
-export interface StaticRoute { prefix: string; mask: string; nextHop: string }
-export interface BgpNeighbor { address: string; remoteAs: number; state: string; up: string; msgRcvd: number; msgSent: number; pfx: number }
+export interface StaticRoute { prefix: string; mask: string; nextHop: string; distance?: number }
+export interface BgpNeighbor { address: string; remoteAs: number; state: string; up: string; msgRcvd: number; msgSent: number; pfx: number; description?: string }
 
 export class IosState {
   hostname = 'Router';
@@ -21,15 +30,30 @@ export class IosState {
   interfaces = new Map<string, IosInterface>();
   routes: StaticRoute[] = [];
   bgp: { asn?: number; routerId: string; neighbors: BgpNeighbor[]; networks: string[] } = { routerId: '198.51.100.1', neighbors: [], networks: [] };
+  acls = new Map<string, Acl>();
+  nat: NatTable = { dynamic: [], static: [] };
+  /** RESTCONF answers with both `ip http secure-server` and `restconf` (a day-0 box has neither) */
+  httpSecureServer = true;
+  restconf = true;
+  /** startup-config as last saved */
+  startup: string[] = [];
+  /** called after every CLI line and RESTCONF request (the process writes its state file) */
+  onChange?: () => void;
 
   constructor(users: IosUser[]) {
     this.users = users;
     for (const [name, address, mask] of [['GigabitEthernet1', '198.51.100.1', '255.255.255.0'], ['GigabitEthernet2', undefined, undefined], ['GigabitEthernet3', undefined, undefined]] as const) {
       this.interfaces.set(name, { name, shutdown: name === 'GigabitEthernet3', link: true, ...(address && mask ? { ipv4: { address, mask } } : {}) });
     }
+    this.save();
   }
 
   user(name: string): IosUser | undefined { return this.users.find((u) => u.username === name); }
+
+  touch(): void { this.onChange?.(); }
+
+  /** `write memory`: running-config becomes startup-config */
+  save(): void { this.startup = this.runningConfig().slice(2); }
 
   /** Expands "Gi2" / "gigabitethernet 2" / "Loopback0" to the canonical name; undefined when unknown and not creatable. */
   interfaceName(raw: string): string | undefined {
@@ -67,17 +91,24 @@ export class IosState {
       out.push(`interface ${i.name}`);
       if (i.description) out.push(` description ${i.description}`);
       out.push(i.ipv4 ? ` ip address ${i.ipv4.address} ${i.ipv4.mask}` : ' no ip address');
+      if (i.nat) out.push(` ip nat ${i.nat}`);
+      for (const dir of ['in', 'out'] as const) if (i.accessGroup?.[dir]) out.push(` ip access-group ${i.accessGroup[dir]} ${dir}`);
       if (i.shutdown) out.push(' shutdown');
       out.push('!');
     }
     if (this.bgp.asn !== undefined) {
       out.push(`router bgp ${this.bgp.asn}`, ' bgp log-neighbor-changes');
-      for (const n of this.bgp.neighbors) out.push(` neighbor ${n.address} remote-as ${n.remoteAs}`);
+      for (const n of this.bgp.neighbors) {
+        out.push(` neighbor ${n.address} remote-as ${n.remoteAs}`);
+        if (n.description) out.push(` neighbor ${n.address} description ${n.description}`);
+      }
       for (const n of this.bgp.networks) out.push(` network ${n}`);
       out.push('!');
     }
-    for (const r of this.routes) out.push(`ip route ${r.prefix} ${r.mask} ${r.nextHop}`);
-    out.push('!', 'restconf', '!', 'end');
+    out.push('ip forward-protocol nd', ...(this.httpSecureServer ? ['ip http secure-server'] : []), ...natRunningConfig(this.nat));
+    for (const r of this.routes) out.push(`ip route ${r.prefix} ${r.mask} ${r.nextHop}${r.distance !== undefined ? ` ${r.distance}` : ''}`);
+    for (const acl of this.acls.values()) out.push(...aclRunningConfig(acl));
+    out.push('!', ...(this.restconf ? ['restconf', '!'] : []), 'end');
     return out;
   }
 
@@ -98,7 +129,7 @@ export class IosState {
         out.push(`L        ${i.ipv4.address}/32 is directly connected, ${i.name}`);
       }
     }
-    for (const r of this.routes) out.push(`S        ${r.prefix}/${maskLength(r.mask)} [1/0] via ${r.nextHop}`);
+    for (const r of this.routes) out.push(`S        ${r.prefix}/${maskLength(r.mask)} [${r.distance ?? 1}/0] via ${r.nextHop}`);
     return out;
   }
 
@@ -125,15 +156,3 @@ export class IosState {
   }
 }
 
-export function maskLength(mask: string): number {
-  return mask.split('.').map(Number).reduce((n, o) => n + (o >>> 0).toString(2).split('').filter((b) => b === '1').length, 0);
-}
-
-export function network(address: string, mask: string): string {
-  const a = address.split('.').map(Number);
-  const m = mask.split('.').map(Number);
-  return a.map((o, i) => o & (m[i] ?? 0)).join('.');
-}
-
-export const isIpv4 = (s: string): boolean => /^(\d{1,3})(\.\d{1,3}){3}$/.test(s) && s.split('.').every((o) => Number(o) <= 255);
-export const isMask = (s: string): boolean => isIpv4(s) && /^1*0*$/.test(s.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join(''));
