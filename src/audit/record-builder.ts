@@ -1,7 +1,7 @@
 // Turns a caller's AuditEvent into the redacted, JSON-safe body of a record: raw output and bodies
 // become a SHA-256 plus a bounded redacted excerpt; secrets and credential fields become "***".
 import { sha256Hex } from './chain.js';
-import type { RedactExtra, Redactor } from './redact.js';
+import { REDACTED, type RedactExtra, type Redactor } from './redact.js';
 import type { AuditEvent, AuditHttp, AuditRecord } from './types.js';
 
 export const DEFAULT_EXCERPT_BYTES = 512;
@@ -23,8 +23,41 @@ function buildHttp(http: AuditHttp, redactor: Redactor, extra: RedactExtra, exce
   return out;
 }
 
+const NOT_PLAIN = Symbol('not plain JSON data');
+
+/** Bodies built by the one-pass copy: plain data, every object's keys listed in sorted order. */
+const sortedBodies = new WeakSet<object>();
+
+/**
+ * True for a body whose JSON.stringify is its canonical JSON at every level (built here by the
+ * one-pass copy: plain data, sorted keys, no integer-like keys, which JSON.stringify lists first).
+ */
+export const isSortedBody = (body: object): boolean => sortedBodies.has(body);
+
+/**
+ * Array-index-like keys ("0", "12") are listed first, in numeric order, whatever the insertion
+ * order: keys starting with a digit leave the one-pass copy (conservatively).
+ */
+const digitFirst = (key: string): boolean => {
+  const c = key.charCodeAt(0);
+  return c >= 48 && c <= 57;
+};
+
+/** The members buildRecordBody fills itself (every other member goes through the generic copy). */
+const SPECIAL = new Set(['output', 'secrets', 'secret_fields', 'http', 'detail', 'command']);
+
 export function buildRecordBody(event: AuditEvent, redactor: Redactor, excerptBytes = DEFAULT_EXCERPT_BYTES): RecordBody {
   const extra: RedactExtra = { secrets: event.secrets, fields: event.secret_fields };
+  // JSON round trip semantics: undefined dropped, functions dropped, Dates as strings, NaN as null,
+  // so the canonical form of what we hash is exactly what a reader parses back. Plain data (the
+  // usual case) is redacted and copied in one pass, every object's keys inserted in sorted order,
+  // which lets the writer's canonical JSON use the native serialiser; anything else takes the
+  // general path (redact, then a real round trip).
+  const fast = redactedCopy(event, redactor, extra, excerptBytes);
+  if (fast !== NOT_PLAIN) {
+    sortedBodies.add(fast);
+    return fast as RecordBody;
+  }
   const { output, secrets: _s, secret_fields: _f, http, detail, command, ...rest } = event;
   // every remaining string (ids, names, addresses, path hops) is scrubbed too: a secret has no business there
   const body = redactor.value(rest, extra) as RecordBody;
@@ -35,40 +68,96 @@ export function buildRecordBody(event: AuditEvent, redactor: Redactor, excerptBy
     body.output_sha256 = sha256Hex(output);
     body.output_excerpt = redactor.excerpt(output, excerptBytes, extra);
   }
-  if (typeof body.duration_ms === 'number') body.duration_ms = Math.round(body.duration_ms * 1000) / 1000;
-  // JSON round trip: drops undefined and functions, turns Dates into strings, NaN into null, so the
-  // canonical form of what we hash is exactly what a reader parses back. Plain data (the usual case)
-  // is copied directly instead, with every object's keys in sorted order, which lets the writer's
-  // canonical JSON use the native serialiser; anything else goes through the real round trip.
-  const copy = sortedJsonCopy(body, 0);
-  return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(body)) : copy) as RecordBody;
+  if (typeof body.duration_ms === 'number') body.duration_ms = roundMs(body.duration_ms);
+  return JSON.parse(JSON.stringify(body)) as RecordBody;
 }
 
-const NOT_PLAIN = Symbol('not plain JSON data');
+// `+ 0` turns -0 into 0, as the JSON round trip would
+const roundMs = (ms: number): number => Math.round(ms * 1000) / 1000 + 0;
+
+/** The record body with its members in sorted order, or NOT_PLAIN (the general path decides). */
+function redactedCopy(event: AuditEvent, redactor: Redactor, extra: RedactExtra, excerptBytes: number): Record<string, unknown> | typeof NOT_PLAIN {
+  if (Object.getPrototypeOf(event) !== Object.prototype) return NOT_PLAIN;
+  const src = event as unknown as Record<string, unknown>;
+  const rules: CopyRules = { redactor, extra };
+  const keys: string[] = [];
+  for (const key of Object.keys(src)) {
+    if (src[key] === undefined || SPECIAL.has(key)) continue;
+    if (key === '__proto__' || digitFirst(key)) return NOT_PLAIN;
+    keys.push(key);
+  }
+  if (event.command !== undefined) keys.push('command');
+  if (event.http) keys.push('http');
+  if (event.detail !== undefined) keys.push('detail');
+  if (event.output !== undefined) {
+    if (typeof event.output !== 'string') return NOT_PLAIN;
+    keys.push('output_excerpt', 'output_sha256');
+  }
+  keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    let copied: unknown;
+    switch (key) {
+      case 'command':
+        if (typeof event.command !== 'string') return NOT_PLAIN;
+        copied = redactor.text(event.command, extra);
+        break;
+      case 'http':
+        copied = sortedCopy(buildHttp(event.http as AuditHttp, redactor, extra, excerptBytes), {}, 0);
+        break;
+      case 'detail':
+        // redactor.value(detail) starts at depth 0
+        copied = sortedCopy(event.detail, rules, 0);
+        break;
+      case 'output_excerpt':
+        copied = redactor.excerpt(event.output as string, excerptBytes, extra);
+        break;
+      case 'output_sha256':
+        copied = sha256Hex(event.output as string);
+        break;
+      default: {
+        const member = src[key];
+        copied = redactor.isSensitiveKey(key, extra) && member !== null ? REDACTED : sortedCopy(member, rules, 1);
+        if (key === 'duration_ms' && typeof copied === 'number') copied = roundMs(copied);
+      }
+    }
+    if (copied === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = copied;
+  }
+  return out;
+}
+
+/** What a copy does to strings and credential-named members: nothing (plain copy), or redact. */
+interface CopyRules { redactor?: Redactor; extra?: RedactExtra }
 
 /**
- * What JSON.parse(JSON.stringify(value)) returns, except that object keys are inserted in sorted
- * order, for values made only of plain objects, arrays, strings, booleans, null and finite numbers
- * other than -0 (which the round trip would turn into 0); NOT_PLAIN for anything else.
+ * For plain data (plain objects, arrays, strings, booleans, null, finite numbers other than -0):
+ * what JSON.parse(JSON.stringify(value)) returns, with every object's keys inserted in sorted order;
+ * with a redactor, after redactor.value() (strings scrubbed, credential-named members replaced, and
+ * "***" below depth 32, where redactor.value() stops). NOT_PLAIN for anything else (class
+ * instances, functions, holes, non-finite numbers, -0, keys starting with a digit).
  */
-function sortedJsonCopy(value: unknown, depth: number): unknown {
+function sortedCopy(value: unknown, rules: CopyRules, depth: number): unknown {
+  const { redactor, extra } = rules;
   switch (typeof value) {
     case 'string':
+      return redactor ? redactor.text(value, extra) : value;
     case 'boolean':
       return value;
     case 'number':
       return Number.isFinite(value) && !Object.is(value, -0) ? value : NOT_PLAIN;
     case 'object': {
       if (value === null) return null;
-      if (depth > 64) return NOT_PLAIN;
+      if (depth > 32) return redactor ? REDACTED : NOT_PLAIN;
       const proto: unknown = Object.getPrototypeOf(value);
       if (Array.isArray(value)) {
         if (proto !== Array.prototype) return NOT_PLAIN;
         const out: unknown[] = [];
         for (let i = 0; i < value.length; i += 1) {
-          const item = sortedJsonCopy(value[i], depth + 1);
-          if (item === NOT_PLAIN) return NOT_PLAIN;
-          out.push(item);
+          const item: unknown = value[i];
+          const copied = item === undefined ? NOT_PLAIN : sortedCopy(item, rules, depth + 1);
+          if (copied === NOT_PLAIN) return NOT_PLAIN;
+          out.push(copied);
         }
         return out;
       }
@@ -77,17 +166,17 @@ function sortedJsonCopy(value: unknown, depth: number): unknown {
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(obj).sort()) {
         // an own "__proto__" member would set the copy's prototype instead
-        if (key === '__proto__') return NOT_PLAIN;
+        if (key === '__proto__' || digitFirst(key)) return NOT_PLAIN;
         const member = obj[key];
         if (member === undefined) continue;
-        const copied = sortedJsonCopy(member, depth + 1);
+        const copied = redactor?.isSensitiveKey(key, extra) && member !== null ? REDACTED : sortedCopy(member, rules, depth + 1);
         if (copied === NOT_PLAIN) return NOT_PLAIN;
         out[key] = copied;
       }
       return out;
     }
     default:
-      // undefined (in an array the round trip makes it null), functions, symbols, bigints
+      // undefined in an array, functions, symbols, bigints
       return NOT_PLAIN;
   }
 }

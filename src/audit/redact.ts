@@ -28,6 +28,27 @@ interface Matcher { pattern: RegExp; maxLength: number; minLength: number }
 
 const keyVerdicts = new Map<string, boolean>();
 
+/**
+ * text() results for short strings, per matcher: record after record repeats the same ids, names,
+ * addresses, path hops and principals, each of which would be scanned again. Bounded.
+ */
+const MEMO_MAX_LENGTH = 160;
+const MEMO_MAX_ENTRIES = 1024;
+
+class TextMemo {
+  private readonly entries = new Map<string, string>();
+  constructor(readonly matcher: Matcher | undefined) {}
+
+  get(input: string): string | undefined {
+    return this.entries.get(input);
+  }
+
+  set(input: string, output: string): void {
+    if (this.entries.size >= MEMO_MAX_ENTRIES) this.entries.clear();
+    this.entries.set(input, output);
+  }
+}
+
 export class Redactor {
   private readonly secrets = new Set<string>();
   private base: Matcher | undefined;
@@ -36,6 +57,9 @@ export class Redactor {
   private lastExtra: readonly string[] | undefined;
   private lastMatcher: Matcher | undefined;
   private lastMatcherEpoch = -1;
+  /** one memo for calls without per-call secrets, one for the per-call matcher used last */
+  private baseMemo = new TextMemo(undefined);
+  private extraMemo = new TextMemo(undefined);
 
   constructor(secrets: Iterable<string> = []) {
     this.addSecrets(secrets);
@@ -72,8 +96,28 @@ export class Redactor {
 
   /** Redacts one piece of free text (command, URL, body, output, message). */
   text(input: string, extra?: RedactExtra): string {
-    let out = input;
     const matcher = this.matcher(extra?.secrets);
+    // extra key names change what KEY_VALUE / JSON_MEMBER redact: memoise only without them
+    if (input.length > MEMO_MAX_LENGTH || (extra?.fields !== undefined && extra.fields.length > 0)) return this.scan(input, matcher, extra);
+    const memo = this.memoFor(matcher);
+    const known = memo.get(input);
+    if (known !== undefined) return known;
+    const out = this.scan(input, matcher, extra);
+    memo.set(input, out);
+    return out;
+  }
+
+  private memoFor(matcher: Matcher | undefined): TextMemo {
+    if (matcher === this.base) {
+      if (this.baseMemo.matcher !== matcher) this.baseMemo = new TextMemo(matcher);
+      return this.baseMemo;
+    }
+    if (this.extraMemo.matcher !== matcher) this.extraMemo = new TextMemo(matcher);
+    return this.extraMemo;
+  }
+
+  private scan(input: string, matcher: Matcher | undefined, extra: RedactExtra | undefined): string {
+    let out = input;
     // a literal alternation cannot match text shorter than its shortest alternative (ids, names,
     // addresses against key- or password-sized secrets): skip the scan
     if (matcher && out.length >= matcher.minLength) out = out.replace(matcher.pattern, REDACTED);

@@ -89,4 +89,10 @@ export interface AuditRecord extends Omit<AuditEvent, 'output' | 'secrets' | 'se
  */
 export interface AuditSink {
   append(event: AuditEvent): AuditRecord;
+  /**
+   * Several records, in order, all on disk when it returns (the file sink: one write(2)); throws
+   * like append() and then none of the commands they describe may be sent. Optional: callers fall
+   * back to append() per event.
+   */
+  appendMany?(events: readonly AuditEvent[]): AuditRecord[];
 }

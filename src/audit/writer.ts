@@ -1,5 +1,6 @@
-// The synchronous, hash-chained JSON Lines audit writer: one write(2) per record on an O_APPEND fd,
-// continuation of an existing chain on open, size/on-demand rotation and retention of rotated files.
+// The synchronous, hash-chained JSON Lines audit writer: one write(2) per append (one record, or
+// several chained records at once) on an O_APPEND fd, continuation of an existing chain on open,
+// size/on-demand rotation and retention of rotated files.
 import { closeSync, fdatasyncSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { VnfError, isVnfError } from '../errors.js';
@@ -7,7 +8,7 @@ import { canonicalJsonWith } from './canonical-json.js';
 import { GENESIS_PREV, chainHash, recordHash } from './chain.js';
 import { hmacKeyId, loadHmacKey } from './hmac-key.js';
 import { deleteExpiredRotated, lastRecordOfRotated, listRotated, readTail, rotatedName, type TailInfo } from './log-files.js';
-import { DEFAULT_EXCERPT_BYTES, buildRecordBody, type RecordBody } from './record-builder.js';
+import { DEFAULT_EXCERPT_BYTES, buildRecordBody, isSortedBody, type RecordBody } from './record-builder.js';
 import { Redactor } from './redact.js';
 import type { AuditEvent, AuditRecord, AuditSink } from './types.js';
 
@@ -42,7 +43,7 @@ export interface AuditLogStatus {
   records_in_file: number;
 }
 
-interface Composed { record: AuditRecord; bytes: Buffer }
+interface Composed { record: AuditRecord; text: string; bytes: number }
 
 function errnoCode(error: unknown): string {
   return (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
@@ -106,17 +107,39 @@ export class AuditLog implements AuditSink {
   }
 
   append(event: AuditEvent): AuditRecord {
+    return this.appendMany([event])[0] as AuditRecord;
+  }
+
+  /**
+   * Appends several records, chained in order, with one write(2) (and one fdatasync when fsync is
+   * on): all of them are on disk when this returns, or it throws VNF_ERR_AUDIT_WRITE and none of
+   * them counts as written. (A size rotation due in the middle writes the records before it first.)
+   */
+  appendMany(events: readonly AuditEvent[]): AuditRecord[] {
     this.assertUsable();
+    if (events.length === 0) return [];
     try {
-      const body = buildRecordBody(event, this.redactor, this.excerptBytes);
+      const bodies = events.map((event) => buildRecordBody(event, this.redactor, this.excerptBytes));
       this.checkFile();
-      let composed = this.compose(body);
-      if (this.maxFileBytes > 0 && this.size > 0 && this.size + composed.bytes.length > this.maxFileBytes) {
-        this.rotateNow('size');
-        composed = this.compose(body);
+      const records: AuditRecord[] = [];
+      let pending: Composed[] = [];
+      let pendingBytes = 0;
+      for (const body of bodies) {
+        const last = pending.at(-1)?.record;
+        let composed = this.compose(body, last ? last.seq : this.seq, last ? last.hash : this.lastHash, last ? false : this.needsNewline);
+        if (this.maxFileBytes > 0 && this.size + pendingBytes > 0 && this.size + pendingBytes + composed.bytes > this.maxFileBytes) {
+          this.writeComposed(pending);
+          pending = [];
+          pendingBytes = 0;
+          this.rotateNow('size');
+          composed = this.compose(body, this.seq, this.lastHash, this.needsNewline);
+        }
+        pending.push(composed);
+        pendingBytes += composed.bytes;
+        records.push(composed.record);
       }
-      this.writeComposed(composed);
-      return composed.record;
+      this.writeComposed(pending);
+      return records;
     } catch (error) {
       throw this.asWriteError(error);
     }
@@ -242,17 +265,59 @@ export class AuditLog implements AuditSink {
     if (this.stale || st.size !== this.size) this.syncFromDisk();
   }
 
-  private compose(body: RecordBody | Record<string, unknown>): Composed {
+  private compose(body: RecordBody | Record<string, unknown>, seq: number, prev: string, needsNewline: boolean): Composed {
     const time = this.now().toISOString();
-    const unsigned: Record<string, unknown> = { ...body, seq: this.seq + 1, time, prev: this.lastHash };
-    if (this.keyId) unsigned.key_id = this.keyId;
-    const line = canonicalJsonWith(unsigned, 'hash', (body) => chainHash(this.lastHash, body, this.key));
-    const record = { ...unsigned, hash: line.value } as unknown as AuditRecord;
-    const text = `${this.needsNewline ? '\n' : ''}${line.with}\n`;
-    return { record, bytes: Buffer.from(text, 'utf8') };
+    const sorted = isSortedBody(body) ? this.composeSorted(body, seq + 1, time, prev) : undefined;
+    let record: AuditRecord;
+    let line: string;
+    if (sorted) {
+      ({ record, line } = sorted);
+    } else {
+      const unsigned: Record<string, unknown> = { ...body, seq: seq + 1, time, prev };
+      if (this.keyId) unsigned.key_id = this.keyId;
+      const json = canonicalJsonWith(unsigned, 'hash', (canonical) => chainHash(prev, canonical, this.key));
+      unsigned.hash = json.value;
+      record = unsigned as unknown as AuditRecord;
+      line = json.with;
+    }
+    const text = `${needsNewline ? '\n' : ''}${line}\n`;
+    return { record, text, bytes: Buffer.byteLength(text, 'utf8') };
   }
 
-  private writeComposed({ record, bytes }: Composed): void {
+  /**
+   * The canonical line of a body built sorted (record-builder): its members and the chain members
+   * (key_id, prev, seq, time: all after "hash") go into two objects, those before "hash" and those
+   * after, in sorted order, so two native JSON.stringify calls give the canonical text without and
+   * with the hash.
+   */
+  private composeSorted(body: Record<string, unknown>, seq: number, time: string, prev: string): { record: AuditRecord; line: string } {
+    const chain: Array<[string, unknown]> = this.keyId ? [['key_id', this.keyId], ['prev', prev], ['seq', seq], ['time', time]] : [['prev', prev], ['seq', seq], ['time', time]];
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    let c = 0;
+    for (const key of Object.keys(body)) {
+      // the chain's own members replace a body's (as the spread in the general path does)
+      if (key === 'hash' || key === 'prev' || key === 'seq' || key === 'time' || (key === 'key_id' && this.keyId)) continue;
+      if (key < 'hash') {
+        before[key] = body[key];
+        continue;
+      }
+      for (; c < chain.length && (chain[c] as [string, unknown])[0] < key; c += 1) after[(chain[c] as [string, unknown])[0]] = (chain[c] as [string, unknown])[1];
+      after[key] = body[key];
+    }
+    for (; c < chain.length; c += 1) after[(chain[c] as [string, unknown])[0]] = (chain[c] as [string, unknown])[1];
+    const head = JSON.stringify(before).slice(1, -1);
+    const tail = JSON.stringify(after).slice(1, -1);
+    const hash = chainHash(prev, head === '' ? `{${tail}}` : `{${head},${tail}}`, this.key);
+    const line = `{${head}${head === '' ? '' : ','}"hash":"${hash}",${tail}}`;
+    return { record: Object.assign(before, { hash }, after) as unknown as AuditRecord, line };
+  }
+
+  /** One write(2) for the records, in order; state moves on only once all of them are written. */
+  private writeComposed(list: readonly Composed[]): void {
+    const last = list.at(-1);
+    if (!last) return;
+    const bytes = Buffer.from(list.length === 1 ? last.text : list.map((c) => c.text).join(''), 'utf8');
     let written = 0;
     try {
       while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
@@ -262,16 +327,16 @@ export class AuditLog implements AuditSink {
       throw new VnfError('VNF_ERR_AUDIT_WRITE', `audit log ${this.file} write failed (${errnoCode(error)})`, { cause: error });
     }
     this.size += bytes.length;
-    this.seq = record.seq;
-    this.lastHash = record.hash;
+    this.seq = last.record.seq;
+    this.lastHash = last.record.hash;
     this.needsNewline = false;
-    this.recordsInFile += 1;
+    this.recordsInFile += list.length;
   }
 
   private writeMarker(reason: 'size' | 'request' | 'resume', previous: string | undefined): void {
     const detail: Record<string, unknown> = { reason };
     if (previous) detail.previous_file = basename(previous);
-    this.writeComposed(this.compose({ type: 'audit.rotated', detail }));
+    this.writeComposed([this.compose({ type: 'audit.rotated', detail }, this.seq, this.lastHash, this.needsNewline)]);
   }
 
   private rotateNow(reason: 'size' | 'request'): string {

@@ -181,7 +181,7 @@ function pick<T extends object>(raw: Obj, keys: readonly string[]): Partial<T> {
 
 function buildConnection(name: string, raw: Obj): Connection {
   const type = raw.type as ConnectionType;
-  const extra = pick<Connection>(raw, ['username', 'password', 'private_key', 'mode', 'prompt', 'on_open', 'error_patterns', 'prompts', 'headers', 'auth']);
+  const extra = pick<Connection>(raw, ['username', 'password', 'private_key', 'mode', 'prompt', 'on_open', 'error_patterns', 'prompts', 'pipeline', 'headers', 'auth']);
   const conn: Connection = {
     name, type, host: raw.host as string,
     port: typeof raw.port === 'number' ? raw.port : DEFAULT_PORTS[type] ?? 22,

@@ -25,6 +25,11 @@ export function checkDictionary(built: Built, bag: DiagnosticBag): void {
     regex([...base, 'prompt'], c.prompt, 'prompt');
     c.error_patterns?.forEach((p, i) => regex([...base, 'error_patterns', i], p, 'error pattern'));
     c.prompts?.forEach((p, i) => regex([...base, 'prompts', i, 'pattern'], p.pattern, 'prompt pattern'));
+    if (c.pipeline === true) {
+      if (c.type !== 'ssh' || c.mode === 'exec') err([...base, 'pipeline'], 'pipeline-shell-only', `connection '${name}': pipeline applies to ssh connections in mode shell`, true);
+      // a prompt's answer would be read from the typed-ahead lines instead
+      else if (c.prompts?.length) err([...base, 'pipeline'], 'pipeline-prompts', `connection '${name}': pipeline cannot be combined with prompts (prompted input needs one command at a time)`, true);
+    }
   }
 
   d.healthchecks.forEach((h, i) => {

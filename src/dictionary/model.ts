@@ -57,6 +57,8 @@ export interface Connection {
   error_patterns?: string[];
   /** ssh: prompted input declared by the dictionary */
   prompts?: PromptedInput[];
+  /** ssh shell: a step's commands are typed ahead in groups, not one prompt at a time */
+  pipeline?: boolean;
   /** http(s): default headers (templates) */
   headers?: Record<string, string>;
   /** http(s): how credentials are sent when username/password are set */

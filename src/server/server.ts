@@ -66,6 +66,21 @@ export interface BrokerServer {
 
 const SECURITY_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
+/**
+ * The client certificate's principal, read once per TLS connection (getPeerCertificate() builds a
+ * new object from the certificate on every call; keep-alive clients send many requests on one
+ * connection). Renegotiation is refused (secureContextOptions), so the certificate cannot change.
+ */
+const principals = new WeakMap<TLSSocket, Principal>();
+function peerPrincipal(socket: TLSSocket): Principal {
+  let principal = principals.get(socket);
+  if (principal === undefined) {
+    principal = principalFromPeerCertificate(socket.getPeerCertificate());
+    principals.set(socket, principal);
+  }
+  return principal;
+}
+
 function safePath(path: string): string {
   return path.slice(0, 256).replace(/[^\x21-\x7e]/g, '?');
 }
@@ -115,6 +130,11 @@ export function createServer(deps: ServerDeps): BrokerServer {
   });
   metrics.registerGauge('operations_in_flight', 'Operations executing now.', () => runner.activeCount);
   metrics.registerGauge('operations_queued', 'Operations and jobs waiting for a slot.', () => limiter.queued);
+  metrics.registerGauge('process_memory_bytes', 'Memory of the broker process: resident set, V8 heap used/total, external and array buffers.', () => {
+    const m = process.memoryUsage();
+    return [['rss', m.rss], ['heap_used', m.heapUsed], ['heap_total', m.heapTotal], ['external', m.external], ['array_buffers', m.arrayBuffers]]
+      .map(([kind, value]) => ({ labels: { kind: String(kind) }, value: Number(value) }));
+  });
 
   const material = readTlsMaterial(config.tls);
   const https: Server = createHttpsServer({
@@ -176,7 +196,7 @@ export function createServer(deps: ServerDeps): BrokerServer {
     try {
       let principal: Principal;
       try {
-        principal = principalFromPeerCertificate((req.socket as TLSSocket).getPeerCertificate());
+        principal = peerPrincipal(req.socket as TLSSocket);
       } catch {
         throw forbidden('unmapped');
       }

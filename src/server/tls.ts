@@ -1,5 +1,6 @@
 // The API listener's TLS material (server cert/key, client CA bundle, optional CRL): read and checked
 // at start and on reload (SIGHUP → server.setSecureContext; open connections keep their context).
+import { constants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { loadCrl } from '../certs/index.js';
@@ -48,6 +49,10 @@ export function readTlsMaterial(tls: BrokerConfig['tls']): TlsMaterial {
   return material;
 }
 
+/**
+ * TLS 1.2 renegotiation is refused: a connection's client certificate, checked and mapped to a
+ * principal at the handshake, stays the one the requests on it are authorised with.
+ */
 export function secureContextOptions(material: TlsMaterial, minVersion: BrokerConfig['tls']['min_version']): SecureContextOptions {
   return {
     cert: material.cert,
@@ -55,5 +60,6 @@ export function secureContextOptions(material: TlsMaterial, minVersion: BrokerCo
     ca: material.ca,
     ...(material.crl !== undefined ? { crl: material.crl } : {}),
     minVersion,
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
   };
 }

@@ -23,10 +23,23 @@ const contextFields = (ctx: AuditContext | undefined): Omit<AuditEvent, 'type'> 
   return out;
 };
 
+const mergedSecrets = (b: AuditBinding, ctx: AuditContext | undefined, extra: readonly string[]): string[] =>
+  [...new Set([...(b.base.secrets ?? []), ...(ctx?.secrets ?? []), ...extra])].filter((s) => s.length > 0);
+
 /** Appends one record; merges connection fields, caller context and secrets to redact. */
 export function appendAudit(b: AuditBinding, ctx: AuditContext | undefined, event: AuditEvent, extraSecrets: readonly string[] = []): void {
-  const secrets = [...(b.base.secrets ?? []), ...(ctx?.secrets ?? []), ...extraSecrets].filter((s) => s.length > 0);
+  const secrets = mergedSecrets(b, ctx, extraSecrets);
   b.sink.append({ ...b.base, ...contextFields(ctx), ...event, ...(secrets.length > 0 ? { secrets } : {}) });
+}
+
+/** appendAudit for several records at once: one write where the sink supports it, in order. */
+export function appendAuditMany(b: AuditBinding, ctx: AuditContext | undefined, events: readonly AuditEvent[], extraSecrets: readonly string[] = []): void {
+  if (events.length === 0) return;
+  const secrets = mergedSecrets(b, ctx, extraSecrets);
+  const base = { ...b.base, ...contextFields(ctx) };
+  const full = events.map((event) => ({ ...base, ...event, ...(secrets.length > 0 ? { secrets } : {}) }));
+  if (b.sink.appendMany) b.sink.appendMany(full);
+  else for (const event of full) b.sink.append(event);
 }
 
 const SECRET_NAME = /pass|secret|token|auth|cookie|key|session|signature|credential/i;
@@ -40,6 +53,8 @@ export function redactHeaders(headers: Record<string, string> | undefined): Reco
 
 /** Query parameters with secret-looking names are replaced; userinfo is dropped. */
 export function redactUrl(url: URL): string {
+  // the usual case, nothing to redact: no copy of the URL
+  if (url.username === '' && url.password === '' && url.search === '') return url.href;
   const u = new URL(url.href);
   u.username = '';
   u.password = '';

@@ -1,8 +1,11 @@
 // One interactive CLI (PTY shell) kept open across commands: prompt-driven reads with an idle
-// timeout that restarts on output plus an overall cap, prompted input, error patterns, a queue.
+// timeout that restarts on output plus an overall cap, prompted input, error patterns, a queue,
+// and pipelined groups of commands (spec.pipeline, cli-pipeline.ts).
 import type { ClientChannel } from 'ssh2';
 import { VnfError } from '../errors.js';
-import { appendAudit, scrub, type AuditBinding } from './audit-events.js';
+import type { AuditEvent } from '../audit/types.js';
+import { appendAudit, appendAuditMany, scrub, type AuditBinding } from './audit-events.js';
+import { PipelineSplitter, pipelineChunks } from './cli-pipeline.js';
 import { DEFAULT_PAGER, DEFAULT_PROMPT, extractOutput, lastLine, TerminalText } from './cli-text.js';
 import type { SshConnection } from './ssh-connection.js';
 import { describeHop } from './translate-error.js';
@@ -16,6 +19,8 @@ export interface CliSendOptions {
   prompts?: PromptAnswer[];
   /** skip the spec's error patterns (e.g. probing commands) */
   ignoreErrors?: boolean;
+  /** sendAll: once aborted, nothing more is sent (the command or group in flight finishes) */
+  signal?: AbortSignal;
 }
 
 interface Wait {
@@ -31,6 +36,15 @@ interface Wait {
 
 const MAX_BUFFER = 32 * 1024 * 1024;
 const MAX_PAGES = 10_000;
+
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof VnfError ? signal.reason : new VnfError('VNF_ERR_WORKFLOW_CANCELLED', 'the commands were cancelled');
+}
+
+function assertOneLine(command: string): void {
+  if (/[\r\n]/.test(command)) throw new VnfError('VNF_ERR_TEMPLATE_UNSAFE_VALUE', 'a CLI command must be one line');
+}
 
 const compile = (src: string, flags: string, what: string): RegExp => {
   try {
@@ -52,6 +66,8 @@ export class CliSession {
   private readonly newline: string;
   private readonly echo: boolean;
   private pages = 0;
+  /** typed-ahead input is in flight: a pager prompt would eat it */
+  private pipelining = false;
   /** the prompt line seen last (e.g. "router(config)#") */
   lastPrompt = '';
   commands = 0;
@@ -106,19 +122,119 @@ export class CliSession {
     return run;
   }
 
-  async sendAll(commands: readonly string[], opts: CliSendOptions = {}): Promise<CliResult[]> {
-    const out: CliResult[] = [];
-    for (const c of commands) out.push(await this.send(c, opts));
-    return out;
+  /**
+   * Sends the commands in order (queued per shell as one unit), stopping at the first failure. With
+   * spec.pipeline they go in groups typed ahead without waiting for each prompt (cli-pipeline.ts);
+   * otherwise, with prompted input, or without an echo to split the output by, one at a time.
+   */
+  sendAll(commands: readonly string[], opts: CliSendOptions = {}): Promise<CliResult[]> {
+    const run = this.queue.then(() => this.runAll(commands, opts));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {
     this.fail(new VnfError('VNF_ERR_SSH_DISCONNECTED', `${describeHop(this.conn.ref)}: CLI session closed`));
   }
 
+  private async runAll(commands: readonly string[], opts: CliSendOptions): Promise<CliResult[]> {
+    const out: CliResult[] = [];
+    const pipelined = this.spec.pipeline === true && this.echo && commands.length > 1
+      && (this.spec.prompts ?? []).length === 0 && (opts.prompts ?? []).length === 0;
+    if (!pipelined) {
+      for (const c of commands) {
+        stopIfAborted(opts.signal);
+        out.push(await this.run(c, opts));
+      }
+      return out;
+    }
+    // nothing of the step is sent when one of its commands is unsafe
+    for (const c of commands) assertOneLine(c);
+    for (const chunk of pipelineChunks(commands, this.newline)) {
+      stopIfAborted(opts.signal);
+      out.push(...await this.runPipelined(chunk, opts, out.length, commands.length));
+    }
+    return out;
+  }
+
+  /**
+   * One group typed ahead at once: the "started" records of all its commands in one write before it
+   * is sent; everything up to the final prompt, split per command; the result records in one write.
+   * (Writing each result as its output completes, while the CLI works on the rest, cost more CPU per
+   * task in the lab: one fstat + write per piece of output instead of one per group.) A failure names
+   * the first command whose output matched an error pattern, once every prompt came back (the
+   * session is in step). `offset`/`total` place the group in the whole step.
+   */
+  private async runPipelined(chunk: readonly string[], opts: CliSendOptions, offset: number, total: number): Promise<CliResult[]> {
+    if (this.broken) throw this.broken;
+    // the records are on disk before the group is sent; a throwing sink means nothing is sent
+    appendAuditMany(this.audit, opts.audit, chunk.map((command): AuditEvent => ({ type: 'ssh.command', outcome: 'started', command, transport: 'ssh' })));
+    const started = Date.now();
+    this.commands += chunk.length;
+    this.buf = '';
+    const splitter = new PipelineSplitter(chunk, this.promptRe);
+    const ended: number[] = [];
+    const durationOf = (i: number): number => (ended[i] ?? Date.now()) - (i === 0 ? started : ended[i - 1] ?? started);
+    const results: CliResult[] = [];
+    let failed: { index: number; line: string } | undefined;
+    /** the result records of the commands complete so far (all of them once the group is done) */
+    const resultEvents = (): AuditEvent[] => {
+      const pieces = splitter.results();
+      const events: AuditEvent[] = [];
+      for (let i = results.length; i < pieces.length; i++) {
+        const { output, prompt } = pieces[i] as { output: string; prompt: string };
+        const command = chunk[i] as string;
+        const matched = opts.ignoreErrors ? undefined : this.matchError(output);
+        if (matched !== undefined && failed === undefined) failed = { index: i, line: matched };
+        results.push({ output, prompt, durationMs: durationOf(i) });
+        events.push({ type: 'ssh.command', command, outcome: matched === undefined ? 'success' : 'failure', duration_ms: durationOf(i), output,
+          ...(matched === undefined ? {} : { error_code: 'VNF_ERR_SSH_COMMAND_FAILED' }) });
+      }
+      return events;
+    };
+    const waiting = this.expect({
+      accept: (buf) => {
+        const prompt = splitter.scan(buf);
+        while (ended.length < splitter.completed) ended.push(Date.now());
+        return prompt;
+      },
+      prompts: [],
+      idleMs: opts.idleTimeoutMs ?? this.spec.idleTimeoutMs ?? this.defaults.idleMs,
+      totalMs: opts.timeoutMs ?? this.spec.commandTimeoutMs ?? this.defaults.totalMs,
+      what: `${chunk.length} pipelined commands`,
+    });
+    this.pipelining = true;
+    this.channel.write(chunk.map((c) => c + this.newline).join(''));
+    try {
+      this.lastPrompt = await waiting;
+    } catch (err) {
+      const e = err as VnfError;
+      // the complete commands keep their result; the one in progress and those after it failed with the session
+      const complete = resultEvents();
+      appendAuditMany(this.audit, opts.audit, [...complete, ...chunk.slice(results.length).map((command, k): AuditEvent => ({
+        type: 'ssh.command', command, outcome: 'failure', error_code: e.code, duration_ms: Date.now() - started,
+        ...(k === 0 ? { output: splitter.pending(this.buf) } : {}),
+      }))]);
+      throw e;
+    } finally {
+      this.pipelining = false;
+    }
+    appendAuditMany(this.audit, opts.audit, resultEvents());
+    if (failed !== undefined) {
+      const secrets = [...(this.audit.base.secrets ?? []), ...(opts.audit?.secrets ?? [])];
+      const line = scrub(failed.line, secrets).slice(0, 300);
+      const command = scrub(chunk[failed.index] ?? '', secrets).slice(0, 300);
+      const n = offset + failed.index + 1;
+      throw new VnfError('VNF_ERR_SSH_COMMAND_FAILED',
+        `${describeHop(this.conn.ref)}: command ${n} of ${total} failed: ${line} (command: ${command}; pipelined: the ${chunk.length - failed.index - 1} typed ahead after it ran too)`,
+        { details: { line, command, index: n } });
+    }
+    return results;
+  }
+
   private async run(command: string, opts: CliSendOptions): Promise<CliResult> {
     if (this.broken) throw this.broken;
-    if (/[\r\n]/.test(command)) throw new VnfError('VNF_ERR_TEMPLATE_UNSAFE_VALUE', 'a CLI command must be one line');
+    assertOneLine(command);
     const prompts = [...(this.spec.prompts ?? []), ...(opts.prompts ?? [])];
     const secrets = prompts.map((p) => p.response);
     // the record is on disk before the command is sent; a throwing sink means nothing is sent
@@ -239,6 +355,8 @@ export class CliSession {
     if (!w) return;
     const line = lastLine(this.buf);
     if (line !== '' && this.pagerRe.test(line)) {
+      // the pager would read the typed-ahead lines as keystrokes: the stream is out of step
+      if (this.pipelining) return this.fail(new VnfError('VNF_ERR_SSH_COMMAND_FAILED', `${describeHop(this.conn.ref)}: pager prompt during pipelined commands (turn paging off in on_open)`));
       if (++this.pages > MAX_PAGES) return this.fail(new VnfError('VNF_ERR_SSH_COMMAND_FAILED', 'too many pager prompts'));
       this.buf = this.buf.slice(0, this.buf.length - line.length) + line.replace(this.pagerRe, '');
       this.channel.write(' ');

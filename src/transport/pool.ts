@@ -64,12 +64,15 @@ export class ConnectionPool {
   /** `opts.audit`: context for the records of the on_open commands when this call opens the shell. */
   cli(a: ApplianceContext, spec: CliSpec, opts: { audit?: AuditContext } = {}): Promise<CliHandle> {
     this.assertOpen();
+    // the held shell's key (it hashes the login's credentials): once per handle, not per call
+    let key: string | undefined;
+    const keyOf = (): string => (key ??= this.shellKey(a, spec));
     const handle: CliHandle = {
-      send: (command, o) => this.use(a, async (e) => this.onShell(e, spec, o?.audit ?? opts.audit, (s) => s.send(command, o))),
-      sendAll: (commands, o) => this.use(a, async (e) => this.onShell(e, spec, o?.audit ?? opts.audit, (s) => s.sendAll(commands, o))),
+      send: (command, o) => this.use(a, async (e) => this.onShell(e, spec, keyOf(), o?.audit ?? opts.audit, (s) => s.send(command, o))),
+      sendAll: (commands, o) => this.use(a, async (e) => this.onShell(e, spec, keyOf(), o?.audit ?? opts.audit, (s) => s.sendAll(commands, o))),
     };
     // open (and sync) the shell now so connection errors surface here
-    return this.use(a, async (e) => { await this.shell(e, spec, opts.audit); return handle; });
+    return this.use(a, async (e) => { await this.shell(e, spec, keyOf(), opts.audit); return handle; });
   }
 
   exec(a: ApplianceContext, command: string, opts: ExecOptions & { login?: SshLoginOverride } = {}): Promise<ExecResult> {
@@ -311,9 +314,8 @@ export class ConnectionPool {
    * Runs commands on the held shell. A shell whose command failed is closed and dropped: the device
    * may be left in a config sub-mode or mid-prompt, and the next operation must start clean.
    */
-  private async onShell<T>(e: Entry, spec: CliSpec, audit: AuditContext | undefined, fn: (s: CliSession) => Promise<T>): Promise<T> {
-    const key = this.shellKey(e, spec);
-    const session = await this.shell(e, spec, audit);
+  private async onShell<T>(e: Entry, spec: CliSpec, key: string, audit: AuditContext | undefined, fn: (s: CliSession) => Promise<T>): Promise<T> {
+    const session = await this.shell(e, spec, key, audit);
     try {
       return await fn(session);
     } catch (err) {
@@ -334,12 +336,11 @@ export class ConnectionPool {
     return login;
   }
 
-  private shellKey(e: Entry, spec: CliSpec): string {
-    return `${spec.name}|${loginKey(targetEndpoint(e.appliance, this.shellLogin(spec)))}`;
+  private shellKey(a: ApplianceContext, spec: CliSpec): string {
+    return `${spec.name}|${loginKey(targetEndpoint(a, this.shellLogin(spec)))}`;
   }
 
-  private async shell(e: Entry, spec: CliSpec, audit?: AuditContext): Promise<CliSession> {
-    const key = this.shellKey(e, spec);
+  private async shell(e: Entry, spec: CliSpec, key: string, audit?: AuditContext): Promise<CliSession> {
     const cached = e.shells.get(key);
     if (cached) {
       const s = await cached.catch(() => undefined);

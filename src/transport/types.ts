@@ -101,6 +101,11 @@ export interface CliSpec {
   newline?: string;
   /** whether the device echoes commands (default true) */
   echo?: boolean;
+  /**
+   * sendAll types the commands ahead in groups instead of waiting for each prompt (dictionary
+   * `pipeline: true`; needs an echoing CLI that reads typed-ahead lines one by one, like readline)
+   */
+  pipeline?: boolean;
   idleTimeoutMs?: number;
   commandTimeoutMs?: number;
   cols?: number;

@@ -19,7 +19,7 @@ export function sshLoginOf(rc: RenderedConnection, appliance: ApplianceContext):
 }
 
 /**
- * CliSpec for a dictionary ssh connection: prompt, on_open, error_patterns, prompts (responses
+ * CliSpec for a dictionary ssh connection: prompt, on_open, error_patterns, pipeline, prompts (responses
  * rendered in the run's scope), timeout → idle timeout (restarts on output). `shellKey` keeps held
  * shells logged in differently (bootstrap credentials) apart from the connection's own.
  */
@@ -36,6 +36,7 @@ export function cliSpecFrom(
   if (conn.prompt !== undefined) spec.prompt = conn.prompt;
   if (conn.on_open?.length) spec.onOpen = conn.on_open.map((c) => scope.render(c, 'cli'));
   if (conn.error_patterns?.length) spec.errorPatterns = [...conn.error_patterns];
+  if (conn.pipeline === true) spec.pipeline = true;
   if (conn.prompts?.length) {
     spec.prompts = conn.prompts.map((p) => ({ pattern: p.pattern, response: scope.render(p.response, 'cli'), max: p.max ?? 1 }));
   }

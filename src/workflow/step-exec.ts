@@ -51,11 +51,10 @@ export async function runSsh(env: StepEnv, step: RenderedSshStep, conn: Connecti
   }
   const spec = cliSpecFrom(conn, rc, env.scope, appliance, env.shellKey ? { shellKey: env.shellKey } : {});
   const cli = await clock.race(pool.cli(appliance, spec, { audit: env.audit }));
-  for (const command of step.commands) {
-    const r = await clock.race(cli.send(command, { audit: env.audit, timeoutMs: within(env, DEFAULT_TIMEOUTS.commandTotalMs) }));
-    outputs.push(r.output);
-  }
-  return outputs.join('\n');
+  // one unit on the held shell (typed ahead in groups when the connection says `pipeline: true`);
+  // once the run is aborted nothing more is sent
+  const results = await clock.race(cli.sendAll(step.commands, { audit: env.audit, timeoutMs: within(env, DEFAULT_TIMEOUTS.commandTotalMs), signal: clock.signal }));
+  return results.map((r) => r.output).join('\n');
 }
 
 /** One HTTP request of a step; any status is returned. */
