@@ -31,7 +31,8 @@ export const CONFIG_LINES: readonly string[] = [
 export const SHOW_LINE = 'show ip bgp summary';
 
 /**
- * A minimal dictionary: one held vtysh shell (key login, secrets inline from the appliance context),
+ * A minimal dictionary: one held vtysh shell (key login, secrets inline from the appliance context,
+ * commands pipelined like dictionaries/linux-frr.yaml),
  * `Bench.show` (one show command) and `Bench.config` (the 18-line config task).
  */
 export function benchDictionary(prompt = String.raw`[\w.-]+(?:\([\w-]+\))?# ?$`): string {
@@ -50,6 +51,8 @@ export function benchDictionary(prompt = String.raw`[\w.-]+(?:\([\w-]+\))?# ?$`)
     '    mode: shell',
     `    prompt: ${q(prompt)}`,
     '    on_open: ["terminal length 0"]',
+    // as dictionaries/linux-frr.yaml: vtysh takes typed-ahead lines (cli-pipeline.ts)
+    '    pipeline: true',
     `    error_patterns: [${q('^% Unknown command')}, ${q('^% Invalid')}, ${q('^% Command incomplete')}]`,
     '    timeout: 30',
     'services:',

@@ -31,6 +31,9 @@ export interface BenchSuite {
   run(ctx: BenchContext): Promise<BenchResult[]>;
 }
 
+/** Set by `run.ts --cpu-prof`: the directory for CPU profiles (inherited by the lab child and by the scale suite's broker). */
+export const CPU_PROFILE_ENV = 'VNF_BENCH_CPU_PROF_DIR';
+
 const registry: BenchSuite[] = [];
 
 export function registerSuite(suite: BenchSuite): void {
@@ -100,15 +103,40 @@ export function result(name: string, value: number, unit: string, spec: TargetSp
   };
 }
 
-/** Samples several contenders (ms), alternating them call by call so load drift hits all alike. */
-export async function interleaved(n: number, fns: ReadonlyArray<() => Promise<unknown>>, warmup = 0): Promise<number[][]> {
+/**
+ * Samples several contenders (ms), alternating them call by call so load drift hits them all alike.
+ * Each round runs every contender once, in a new shuffled order: in a fixed order each contender
+ * always follows the same one and pays for what that one leaves behind (seen in the API suite: the
+ * contender after OpenSSH ControlMaster's vtysh run was 2-3 ms slower, whichever it was). The
+ * shuffle is seeded, so a run's order is reproducible.
+ */
+export async function interleaved(n: number, fns: ReadonlyArray<() => Promise<unknown>>, warmup = 0, seed = 0x9e3779b9): Promise<number[][]> {
   const out = fns.map(() => [] as number[]);
+  const random = xorshift32(seed);
+  const order = fns.map((_f, k) => k);
   for (let i = -warmup; i < n; i++) {
-    for (const [k, fn] of fns.entries()) {
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = random() % (k + 1);
+      [order[k], order[j]] = [order[j] as number, order[k] as number];
+    }
+    for (const k of order) {
       const t0 = performance.now();
-      await fn();
-      if (i >= 0) out[k]!.push(performance.now() - t0);
+      await (fns[k] as () => Promise<unknown>)();
+      if (i >= 0) (out[k] as number[]).push(performance.now() - t0);
     }
   }
   return out;
+}
+
+/** A small deterministic PRNG (Marsaglia xorshift32): unsigned 32-bit values. */
+function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
 }

@@ -1,18 +1,24 @@
-// `npm run bench [-- --quick] [-- --only NAME]`: runs the registered suites, prints a table on stdout
-// and writes test/bench/results/latest.json ([{name, value, unit, baseline, ratio, target, pass}]).
+// `npm run bench [-- --quick] [-- --only NAME] [-- --cpu-prof]`: runs the registered suites, prints a
+// table on stdout and writes test/bench/results/latest.json ([{name, value, unit, baseline, ratio,
+// target, pass}]). --cpu-prof writes a V8 CPU profile per suite (and of the scale suite's broker
+// process) to test/artifacts/cpu-profiles/ (open in Chrome DevTools or speedscope).
 // Suites marked `lab` run in a child started through the lab runner (test/lab/run.ts --script), i.e.
 // inside the broker network namespace; it hands its results back in a file (--lab-results, internal).
 import { spawn } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { registeredSuites, type BenchResult, type BenchSuite } from './harness.js';
+import { CPU_PROFILE_ENV, registeredSuites, type BenchResult, type BenchSuite } from './harness.js';
 import './suites/index.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, strict: { type: 'boolean' }, 'lab-results': { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, strict: { type: 'boolean' }, 'cpu-prof': { type: 'boolean' },
+    'lab-results': { type: 'string' },
+  },
   allowPositionals: false,
 });
 
@@ -33,10 +39,12 @@ async function runSuites(suites: readonly BenchSuite[], scratchRoot: string): Pr
   for (const suite of suites) {
     const workDir = mkdtempSync(join(scratchRoot, `bench-${suite.name}-`));
     process.stderr.write(`bench: ${suite.name}: ${suite.description}${values.quick ? ' (quick)' : ''}\n`);
+    const profile = process.env[CPU_PROFILE_ENV] ? await startProfile() : undefined;
     try {
       results.push(...await suite.run({ quick: values.quick === true, workDir, log: (m) => process.stderr.write(`bench: ${suite.name}: ${m}\n`) }));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
+      if (profile) process.stderr.write(`bench: ${suite.name}: CPU profile ${await profile.stop(suite.name)}\n`);
     }
   }
   return results;
@@ -64,8 +72,30 @@ async function runLabSuites(suites: readonly BenchSuite[], scratchRoot: string):
   }
 }
 
+/** A V8 CPU profile of this process from now until stop(), written as <dir>/<name>.cpuprofile. */
+async function startProfile(): Promise<{ stop(name: string): Promise<string> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      const file = join(process.env[CPU_PROFILE_ENV] as string, `${name}-${process.pid}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const only = values.only ?? [];
+  if (values['cpu-prof'] && !process.env[CPU_PROFILE_ENV]) {
+    process.env[CPU_PROFILE_ENV] = join(HERE, '..', 'artifacts', 'cpu-profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+    mkdirSync(process.env[CPU_PROFILE_ENV], { recursive: true });
+  }
   const suites = registeredSuites().filter((s) => only.length === 0 || only.some((o) => s.name.includes(o)));
   const scratchRoot = join(HERE, '..', 'artifacts');
   mkdirSync(scratchRoot, { recursive: true });
