@@ -1,49 +1,19 @@
 // The synchronous, hash-chained JSON Lines audit writer: one write(2) per append (one record, or
 // several chained records at once) on an O_APPEND fd, continuation of an existing chain on open,
-// size/on-demand rotation and retention of rotated files.
+// size/on-demand rotation and retention of rotated files (records are linked by chain-link.ts).
 import { closeSync, fdatasyncSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { VnfError, isVnfError } from '../errors.js';
-import { canonicalJsonWith } from './canonical-json.js';
-import { GENESIS_PREV, chainHash, recordHash } from './chain.js';
-import { hmacKeyId, loadHmacKey } from './hmac-key.js';
+import { GENESIS_PREV } from './chain.js';
+import { ChainLinker, type ComposedRecord } from './chain-link.js';
+import { loadHmacKey } from './hmac-key.js';
 import { deleteExpiredRotated, lastRecordOfRotated, listRotated, readTail, rotatedName, type TailInfo } from './log-files.js';
-import { DEFAULT_EXCERPT_BYTES, buildRecordBody, isSortedBody, type RecordBody } from './record-builder.js';
+import { DEFAULT_EXCERPT_BYTES, buildRecordBody } from './record-builder.js';
 import { Redactor } from './redact.js';
 import type { AuditEvent, AuditRecord, AuditSink } from './types.js';
+import type { AuditLogOptions, AuditLogStatus } from './audit-log-options.js';
 
-export interface AuditLogOptions {
-  file: string;
-  /** fdatasync after every record (survives power loss, not just kill -9); default false */
-  fsync?: boolean;
-  hmacKey?: Buffer;
-  hmacKeyFile?: string;
-  /** rotate before a record would take the file past this size; 0/undefined = never */
-  maxFileBytes?: number;
-  /** rotated files to keep (oldest deleted first) */
-  keepFiles?: number;
-  /** delete rotated files older than this */
-  maxAgeDays?: number;
-  /** bound of output_excerpt/body_excerpt in UTF-8 bytes; default 512 */
-  excerptBytes?: number;
-  secrets?: readonly string[];
-  /** share one redactor with the application logger */
-  redactor?: Redactor;
-  /** file mode when the log is created; default 0o600 */
-  fileMode?: number;
-  /** clock, for tests */
-  now?: () => Date;
-}
-
-export interface AuditLogStatus {
-  file: string;
-  seq: number;
-  last_hash: string;
-  size: number;
-  records_in_file: number;
-}
-
-interface Composed { record: AuditRecord; text: string; bytes: number }
+export type { AuditLogOptions, AuditLogStatus } from './audit-log-options.js';
 
 function errnoCode(error: unknown): string {
   return (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
@@ -53,8 +23,7 @@ export class AuditLog implements AuditSink {
   readonly file: string;
   readonly redactor: Redactor;
   private readonly fsync: boolean;
-  private readonly key: Buffer | undefined;
-  private readonly keyId: string | undefined;
+  private readonly chain: ChainLinker;
   private readonly maxFileBytes: number;
   private readonly keepFiles: number | undefined;
   private readonly maxAgeDays: number | undefined;
@@ -76,14 +45,13 @@ export class AuditLog implements AuditSink {
   constructor(options: AuditLogOptions) {
     this.file = options.file;
     this.fsync = options.fsync ?? false;
-    this.key = options.hmacKey ?? (options.hmacKeyFile ? loadHmacKey(options.hmacKeyFile) : undefined);
-    this.keyId = this.key ? hmacKeyId(this.key) : undefined;
+    this.now = options.now ?? (() => new Date());
+    this.chain = new ChainLinker(options.hmacKey ?? (options.hmacKeyFile ? loadHmacKey(options.hmacKeyFile) : undefined), this.now);
     this.maxFileBytes = options.maxFileBytes ?? 0;
     this.keepFiles = options.keepFiles;
     this.maxAgeDays = options.maxAgeDays;
     this.excerptBytes = options.excerptBytes ?? DEFAULT_EXCERPT_BYTES;
     this.fileMode = options.fileMode ?? 0o600;
-    this.now = options.now ?? (() => new Date());
     this.redactor = options.redactor ?? new Redactor();
     this.redactor.addSecrets(options.secrets ?? []);
     if (this.maxFileBytes !== 0 && !(this.maxFileBytes >= 1024)) {
@@ -122,17 +90,17 @@ export class AuditLog implements AuditSink {
       const bodies = events.map((event) => buildRecordBody(event, this.redactor, this.excerptBytes));
       this.checkFile();
       const records: AuditRecord[] = [];
-      let pending: Composed[] = [];
+      let pending: ComposedRecord[] = [];
       let pendingBytes = 0;
       for (const body of bodies) {
         const last = pending.at(-1)?.record;
-        let composed = this.compose(body, last ? last.seq : this.seq, last ? last.hash : this.lastHash, last ? false : this.needsNewline);
+        let composed = this.chain.compose(body, last ? last.seq : this.seq, last ? last.hash : this.lastHash, last ? false : this.needsNewline);
         if (this.maxFileBytes > 0 && this.size + pendingBytes > 0 && this.size + pendingBytes + composed.bytes > this.maxFileBytes) {
           this.writeComposed(pending);
           pending = [];
           pendingBytes = 0;
           this.rotateNow('size');
-          composed = this.compose(body, this.seq, this.lastHash, this.needsNewline);
+          composed = this.chain.compose(body, this.seq, this.lastHash, this.needsNewline);
         }
         pending.push(composed);
         pendingBytes += composed.bytes;
@@ -216,7 +184,7 @@ export class AuditLog implements AuditSink {
     this.recordsInFile = tail.last ? 1 : 0;
     const last = tail.last ?? lastRecordOfRotated(this.file);
     if (last) {
-      this.checkContinuable(last);
+      this.chain.assertExtends(last, this.file);
       this.seq = last.seq as number;
       this.lastHash = last.hash as string;
     } else if (this.recordsInFile === 0 && this.seq === 0) {
@@ -230,20 +198,6 @@ export class AuditLog implements AuditSink {
     // every file starts with seq 1 or an audit.rotated marker, so verify can tell retention from cutting
     if (this.recordsInFile === 0 && this.seq > 0) this.writeMarker('resume', undefined);
     this.applyRetention();
-  }
-
-  private checkContinuable(last: Record<string, unknown>): void {
-    const theirs = typeof last.key_id === 'string' ? last.key_id : undefined;
-    if (theirs !== this.keyId) {
-      const what = theirs ? `HMAC-keyed (key id ${theirs})` : 'not HMAC-keyed';
-      const mine = this.keyId ? `the configured key has id ${this.keyId}` : 'no HMAC key is configured';
-      throw new VnfError('VNF_ERR_AUDIT_KEY',
-        `existing audit log ${this.file} is ${what} but ${mine}; use the right key, or move the old log aside to start a new chain`);
-    }
-    if (recordHash(last, this.key) !== last.hash) {
-      throw new VnfError(this.key ? 'VNF_ERR_AUDIT_KEY' : 'VNF_ERR_AUDIT_VERIFY',
-        `the last record (seq ${String(last.seq)}) of ${this.file} does not match its hash; refusing to extend the chain (run: vnf-broker audit verify)`);
-    }
   }
 
   private checkFile(): void {
@@ -265,56 +219,8 @@ export class AuditLog implements AuditSink {
     if (this.stale || st.size !== this.size) this.syncFromDisk();
   }
 
-  private compose(body: RecordBody | Record<string, unknown>, seq: number, prev: string, needsNewline: boolean): Composed {
-    const time = this.now().toISOString();
-    const sorted = isSortedBody(body) ? this.composeSorted(body, seq + 1, time, prev) : undefined;
-    let record: AuditRecord;
-    let line: string;
-    if (sorted) {
-      ({ record, line } = sorted);
-    } else {
-      const unsigned: Record<string, unknown> = { ...body, seq: seq + 1, time, prev };
-      if (this.keyId) unsigned.key_id = this.keyId;
-      const json = canonicalJsonWith(unsigned, 'hash', (canonical) => chainHash(prev, canonical, this.key));
-      unsigned.hash = json.value;
-      record = unsigned as unknown as AuditRecord;
-      line = json.with;
-    }
-    const text = `${needsNewline ? '\n' : ''}${line}\n`;
-    return { record, text, bytes: Buffer.byteLength(text, 'utf8') };
-  }
-
-  /**
-   * The canonical line of a body built sorted (record-builder): its members and the chain members
-   * (key_id, prev, seq, time: all after "hash") go into two objects, those before "hash" and those
-   * after, in sorted order, so two native JSON.stringify calls give the canonical text without and
-   * with the hash.
-   */
-  private composeSorted(body: Record<string, unknown>, seq: number, time: string, prev: string): { record: AuditRecord; line: string } {
-    const chain: Array<[string, unknown]> = this.keyId ? [['key_id', this.keyId], ['prev', prev], ['seq', seq], ['time', time]] : [['prev', prev], ['seq', seq], ['time', time]];
-    const before: Record<string, unknown> = {};
-    const after: Record<string, unknown> = {};
-    let c = 0;
-    for (const key of Object.keys(body)) {
-      // the chain's own members replace a body's (as the spread in the general path does)
-      if (key === 'hash' || key === 'prev' || key === 'seq' || key === 'time' || (key === 'key_id' && this.keyId)) continue;
-      if (key < 'hash') {
-        before[key] = body[key];
-        continue;
-      }
-      for (; c < chain.length && (chain[c] as [string, unknown])[0] < key; c += 1) after[(chain[c] as [string, unknown])[0]] = (chain[c] as [string, unknown])[1];
-      after[key] = body[key];
-    }
-    for (; c < chain.length; c += 1) after[(chain[c] as [string, unknown])[0]] = (chain[c] as [string, unknown])[1];
-    const head = JSON.stringify(before).slice(1, -1);
-    const tail = JSON.stringify(after).slice(1, -1);
-    const hash = chainHash(prev, head === '' ? `{${tail}}` : `{${head},${tail}}`, this.key);
-    const line = `{${head}${head === '' ? '' : ','}"hash":"${hash}",${tail}}`;
-    return { record: Object.assign(before, { hash }, after) as unknown as AuditRecord, line };
-  }
-
   /** One write(2) for the records, in order; state moves on only once all of them are written. */
-  private writeComposed(list: readonly Composed[]): void {
+  private writeComposed(list: readonly ComposedRecord[]): void {
     const last = list.at(-1);
     if (!last) return;
     const bytes = Buffer.from(list.length === 1 ? last.text : list.map((c) => c.text).join(''), 'utf8');
@@ -336,7 +242,7 @@ export class AuditLog implements AuditSink {
   private writeMarker(reason: 'size' | 'request' | 'resume', previous: string | undefined): void {
     const detail: Record<string, unknown> = { reason };
     if (previous) detail.previous_file = basename(previous);
-    this.writeComposed([this.compose({ type: 'audit.rotated', detail }, this.seq, this.lastHash, this.needsNewline)]);
+    this.writeComposed([this.chain.compose({ type: 'audit.rotated', detail }, this.seq, this.lastHash, this.needsNewline)]);
   }
 
   private rotateNow(reason: 'size' | 'request'): string {

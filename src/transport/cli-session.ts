@@ -1,12 +1,12 @@
 // One interactive CLI (PTY shell) kept open across commands: prompt-driven reads with an idle
 // timeout that restarts on output plus an overall cap, prompted input, error patterns, a queue,
-// and pipelined groups of commands (spec.pipeline, cli-pipeline.ts).
+// and pipelined groups of commands (spec.pipeline, cli-send-all.ts).
 import type { ClientChannel } from 'ssh2';
 import { VnfError } from '../errors.js';
-import type { AuditEvent } from '../audit/types.js';
-import { appendAudit, appendAuditMany, scrub, type AuditBinding } from './audit-events.js';
-import { PipelineSplitter, pipelineChunks } from './cli-pipeline.js';
-import { DEFAULT_PAGER, DEFAULT_PROMPT, extractOutput, lastLine, TerminalText } from './cli-text.js';
+import { appendAudit, scrub, type AuditBinding } from './audit-events.js';
+import { assertOneLine, runCommands, type CliSessionInternals } from './cli-send-all.js';
+import { compileCliPatterns, compilePattern, matchedErrorLine } from './cli-patterns.js';
+import { extractOutput, lastLine, TerminalText } from './cli-text.js';
 import type { SshConnection } from './ssh-connection.js';
 import { describeHop } from './translate-error.js';
 import type { AuditContext, CliResult, CliSpec, PromptAnswer } from './types.js';
@@ -37,23 +37,6 @@ interface Wait {
 const MAX_BUFFER = 32 * 1024 * 1024;
 const MAX_PAGES = 10_000;
 
-function stopIfAborted(signal: AbortSignal | undefined): void {
-  if (!signal?.aborted) return;
-  throw signal.reason instanceof VnfError ? signal.reason : new VnfError('VNF_ERR_WORKFLOW_CANCELLED', 'the commands were cancelled');
-}
-
-function assertOneLine(command: string): void {
-  if (/[\r\n]/.test(command)) throw new VnfError('VNF_ERR_TEMPLATE_UNSAFE_VALUE', 'a CLI command must be one line');
-}
-
-const compile = (src: string, flags: string, what: string): RegExp => {
-  try {
-    return new RegExp(src, flags);
-  } catch (err) {
-    throw new VnfError('VNF_ERR_DICT_SEMANTIC', `invalid ${what} regex /${src}/`, { cause: err });
-  }
-};
-
 export class CliSession {
   private buf = '';
   private readonly text = new TerminalText();
@@ -68,6 +51,8 @@ export class CliSession {
   private pages = 0;
   /** typed-ahead input is in flight: a pager prompt would eat it */
   private pipelining = false;
+  /** what sendAll (cli-send-all.ts) may use */
+  private readonly internals: CliSessionInternals;
   /** the prompt line seen last (e.g. "router(config)#") */
   lastPrompt = '';
   commands = 0;
@@ -79,12 +64,22 @@ export class CliSession {
     private readonly audit: AuditBinding,
     private readonly defaults: { idleMs: number; totalMs: number },
   ) {
-    this.promptRe = compile(spec.prompt ?? DEFAULT_PROMPT, '', 'prompt');
-    // pager: '' turns the pager safety net off
-    this.pagerRe = spec.pager === '' ? /(?!)/ : compile(spec.pager ?? DEFAULT_PAGER, '', 'pager');
-    this.errorRes = (spec.errorPatterns ?? []).map((p) => compile(p, 'm', 'error pattern'));
+    ({ promptRe: this.promptRe, pagerRe: this.pagerRe, errorRes: this.errorRes } = compileCliPatterns(spec));
     this.newline = spec.newline ?? '\n';
     this.echo = spec.echo ?? true;
+    this.internals = {
+      spec, audit, promptRe: this.promptRe, newline: this.newline, echo: this.echo,
+      hop: () => describeHop(conn.ref),
+      buffer: () => this.buf,
+      setLastPrompt: (prompt) => { this.lastPrompt = prompt; },
+      run: (command, opts) => this.run(command, opts),
+      assertUsable: () => { if (this.broken) throw this.broken; },
+      beginCommands: (count) => this.beginCommands(count),
+      waitFor: (accept, opts, what) => this.waitFor(accept, opts, what),
+      typeAhead: (text) => { this.pipelining = true; this.channel.write(text); },
+      endTypeAhead: () => { this.pipelining = false; },
+      matchError: (output) => matchedErrorLine(this.errorRes, output),
+    };
     channel.setEncoding('utf8');
     channel.on('data', (d: string) => this.onData(d));
     channel.stderr.setEncoding('utf8');
@@ -124,112 +119,17 @@ export class CliSession {
 
   /**
    * Sends the commands in order (queued per shell as one unit), stopping at the first failure. With
-   * spec.pipeline they go in groups typed ahead without waiting for each prompt (cli-pipeline.ts);
+   * spec.pipeline they go in groups typed ahead without waiting for each prompt (cli-send-all.ts);
    * otherwise, with prompted input, or without an echo to split the output by, one at a time.
    */
   sendAll(commands: readonly string[], opts: CliSendOptions = {}): Promise<CliResult[]> {
-    const run = this.queue.then(() => this.runAll(commands, opts));
+    const run = this.queue.then(() => runCommands(this.internals, commands, opts));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   close(): void {
     this.fail(new VnfError('VNF_ERR_SSH_DISCONNECTED', `${describeHop(this.conn.ref)}: CLI session closed`));
-  }
-
-  private async runAll(commands: readonly string[], opts: CliSendOptions): Promise<CliResult[]> {
-    const out: CliResult[] = [];
-    const pipelined = this.spec.pipeline === true && this.echo && commands.length > 1
-      && (this.spec.prompts ?? []).length === 0 && (opts.prompts ?? []).length === 0;
-    if (!pipelined) {
-      for (const c of commands) {
-        stopIfAborted(opts.signal);
-        out.push(await this.run(c, opts));
-      }
-      return out;
-    }
-    // nothing of the step is sent when one of its commands is unsafe
-    for (const c of commands) assertOneLine(c);
-    for (const chunk of pipelineChunks(commands, this.newline)) {
-      stopIfAborted(opts.signal);
-      out.push(...await this.runPipelined(chunk, opts, out.length, commands.length));
-    }
-    return out;
-  }
-
-  /**
-   * One group typed ahead at once: the "started" records of all its commands in one write before it
-   * is sent; everything up to the final prompt, split per command; the result records in one write.
-   * (Writing each result as its output completes, while the CLI works on the rest, cost more CPU per
-   * task in the lab: one fstat + write per piece of output instead of one per group.) A failure names
-   * the first command whose output matched an error pattern, once every prompt came back (the
-   * session is in step). `offset`/`total` place the group in the whole step.
-   */
-  private async runPipelined(chunk: readonly string[], opts: CliSendOptions, offset: number, total: number): Promise<CliResult[]> {
-    if (this.broken) throw this.broken;
-    // the records are on disk before the group is sent; a throwing sink means nothing is sent
-    appendAuditMany(this.audit, opts.audit, chunk.map((command): AuditEvent => ({ type: 'ssh.command', outcome: 'started', command, transport: 'ssh' })));
-    const started = Date.now();
-    this.commands += chunk.length;
-    this.buf = '';
-    const splitter = new PipelineSplitter(chunk, this.promptRe);
-    const ended: number[] = [];
-    const durationOf = (i: number): number => (ended[i] ?? Date.now()) - (i === 0 ? started : ended[i - 1] ?? started);
-    const results: CliResult[] = [];
-    let failed: { index: number; line: string } | undefined;
-    /** the result records of the commands complete so far (all of them once the group is done) */
-    const resultEvents = (): AuditEvent[] => {
-      const pieces = splitter.results();
-      const events: AuditEvent[] = [];
-      for (let i = results.length; i < pieces.length; i++) {
-        const { output, prompt } = pieces[i] as { output: string; prompt: string };
-        const command = chunk[i] as string;
-        const matched = opts.ignoreErrors ? undefined : this.matchError(output);
-        if (matched !== undefined && failed === undefined) failed = { index: i, line: matched };
-        results.push({ output, prompt, durationMs: durationOf(i) });
-        events.push({ type: 'ssh.command', command, outcome: matched === undefined ? 'success' : 'failure', duration_ms: durationOf(i), output,
-          ...(matched === undefined ? {} : { error_code: 'VNF_ERR_SSH_COMMAND_FAILED' }) });
-      }
-      return events;
-    };
-    const waiting = this.expect({
-      accept: (buf) => {
-        const prompt = splitter.scan(buf);
-        while (ended.length < splitter.completed) ended.push(Date.now());
-        return prompt;
-      },
-      prompts: [],
-      idleMs: opts.idleTimeoutMs ?? this.spec.idleTimeoutMs ?? this.defaults.idleMs,
-      totalMs: opts.timeoutMs ?? this.spec.commandTimeoutMs ?? this.defaults.totalMs,
-      what: `${chunk.length} pipelined commands`,
-    });
-    this.pipelining = true;
-    this.channel.write(chunk.map((c) => c + this.newline).join(''));
-    try {
-      this.lastPrompt = await waiting;
-    } catch (err) {
-      const e = err as VnfError;
-      // the complete commands keep their result; the one in progress and those after it failed with the session
-      const complete = resultEvents();
-      appendAuditMany(this.audit, opts.audit, [...complete, ...chunk.slice(results.length).map((command, k): AuditEvent => ({
-        type: 'ssh.command', command, outcome: 'failure', error_code: e.code, duration_ms: Date.now() - started,
-        ...(k === 0 ? { output: splitter.pending(this.buf) } : {}),
-      }))]);
-      throw e;
-    } finally {
-      this.pipelining = false;
-    }
-    appendAuditMany(this.audit, opts.audit, resultEvents());
-    if (failed !== undefined) {
-      const secrets = [...(this.audit.base.secrets ?? []), ...(opts.audit?.secrets ?? [])];
-      const line = scrub(failed.line, secrets).slice(0, 300);
-      const command = scrub(chunk[failed.index] ?? '', secrets).slice(0, 300);
-      const n = offset + failed.index + 1;
-      throw new VnfError('VNF_ERR_SSH_COMMAND_FAILED',
-        `${describeHop(this.conn.ref)}: command ${n} of ${total} failed: ${line} (command: ${command}; pipelined: the ${chunk.length - failed.index - 1} typed ahead after it ran too)`,
-        { details: { line, command, index: n } });
-    }
-    return results;
   }
 
   private async run(command: string, opts: CliSendOptions): Promise<CliResult> {
@@ -240,20 +140,13 @@ export class CliSession {
     // the record is on disk before the command is sent; a throwing sink means nothing is sent
     appendAudit(this.audit, opts.audit, { type: 'ssh.command', outcome: 'started', command, transport: 'ssh' }, secrets);
     const started = Date.now();
-    this.commands++;
-    this.buf = '';
+    this.beginCommands(1);
     const hasEcho = this.echo;
-    const waiting = this.expect({
-      accept: (buf) => {
-        if (hasEcho && !buf.includes('\n')) return undefined; // still on the echo line
-        const line = lastLine(buf);
-        return this.promptRe.test(line) ? line : undefined;
-      },
-      prompts,
-      idleMs: opts.idleTimeoutMs ?? this.spec.idleTimeoutMs ?? this.defaults.idleMs,
-      totalMs: opts.timeoutMs ?? this.spec.commandTimeoutMs ?? this.defaults.totalMs,
-      what: 'command',
-    });
+    const waiting = this.waitFor((buf) => {
+      if (hasEcho && !buf.includes('\n')) return undefined; // still on the echo line
+      const line = lastLine(buf);
+      return this.promptRe.test(line) ? line : undefined;
+    }, opts, 'command', prompts);
     this.channel.write(command + this.newline);
     let prompt: string;
     try {
@@ -267,7 +160,7 @@ export class CliSession {
     this.lastPrompt = prompt;
     const output = extractOutput(this.buf, command, prompt, this.echo);
     const durationMs = Date.now() - started;
-    const matched = opts.ignoreErrors ? undefined : this.matchError(output);
+    const matched = opts.ignoreErrors ? undefined : matchedErrorLine(this.errorRes, output);
     appendAudit(this.audit, opts.audit, {
       type: 'ssh.command', command, outcome: matched === undefined ? 'success' : 'failure', duration_ms: durationMs, output,
       ...(matched === undefined ? {} : { error_code: 'VNF_ERR_SSH_COMMAND_FAILED' }),
@@ -280,16 +173,18 @@ export class CliSession {
     return { output, prompt, durationMs };
   }
 
-  private matchError(output: string): string | undefined {
-    for (const re of this.errorRes) {
-      const m = re.exec(output);
-      if (m) {
-        const start = output.lastIndexOf('\n', m.index) + 1;
-        const end = output.indexOf('\n', m.index);
-        return output.slice(start, end < 0 ? undefined : end).trim();
-      }
-    }
-    return undefined;
+  private beginCommands(count: number): void {
+    this.commands += count;
+    this.buf = '';
+  }
+
+  /** expect() with the idle/overall limits of a command: per call, else the spec's, else the defaults */
+  private waitFor(accept: Wait['accept'], opts: CliSendOptions, what: string, prompts: PromptAnswer[] = []): Promise<string> {
+    return this.expect({
+      accept, prompts, what,
+      idleMs: opts.idleTimeoutMs ?? this.spec.idleTimeoutMs ?? this.defaults.idleMs,
+      totalMs: opts.timeoutMs ?? this.spec.commandTimeoutMs ?? this.defaults.totalMs,
+    });
   }
 
   /**
@@ -321,7 +216,7 @@ export class CliSession {
         `${describeHop(this.conn.ref)}: ${o.what}: no prompt (${kind} ${ms} ms)`));
       const w: Wait = {
         accept: o.accept,
-        answers: o.prompts.map((p) => ({ re: compile(p.pattern, '', 'prompted input'), response: p.response, left: p.max ?? 1 })),
+        answers: o.prompts.map((p) => ({ re: compilePattern(p.pattern, '', 'prompted input'), response: p.response, left: p.max ?? 1 })),
         answeredUpTo: 0,
         idleMs: o.idleMs,
         idleTimer: undefined,
