@@ -65,8 +65,9 @@ require('node:http').createServer((req, res) => {
 }).listen(Number(port), '127.0.0.1');`;
 
 describe.skipIf(skip !== undefined)('virtual-router install (vr-userdata.sh) in a Debian 12 VR stand-in', () => {
-  const dir = mkdtempSync(join('/var/tmp', 'vnf-vr-test-'));
-  const rootfs = join(dir, 'rootfs');
+  // made in beforeAll: a skipped suite's body still runs at collection, and nothing would remove it
+  let dir = '';
+  let rootfs = '';
   const ns = `${LAB_NS_PREFIX}vr-${labRunId()}`;
   let pki: Pki;
   let files: Daemon | undefined;
@@ -85,6 +86,8 @@ describe.skipIf(skip !== undefined)('virtual-router install (vr-userdata.sh) in 
   const mainPid = async () => (await inVr(['systemctl', 'show', '-p', 'MainPID', '--value', 'vnf-broker.service'])).stdout.trim();
 
   beforeAll(async () => {
+    dir = mkdtempSync(join('/var/tmp', 'vnf-vr-test-'));
+    rootfs = join(dir, 'rootfs');
     const served = join(dir, 'served');
     mkdirSync(served);
     const { bundle, nodeTgz } = bundleAndNode(served);
@@ -129,7 +132,7 @@ describe.skipIf(skip !== undefined)('virtual-router install (vr-userdata.sh) in 
     await files?.stop();
     await deleteNetns(ns).catch(() => undefined);
     // VNF_KEEP_ARTIFACTS=1 keeps the root filesystem and the logs (nspawn.log, cloud-init-output.log) for a look
-    if (process.env.VNF_KEEP_ARTIFACTS !== '1' && !descendants(process.pid).some((p) => readText(`/proc/${p}/comm`).includes('nspawn'))) {
+    if (dir !== '' && process.env.VNF_KEEP_ARTIFACTS !== '1' && !descendants(process.pid).some((p) => readText(`/proc/${p}/comm`).includes('nspawn'))) {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
