@@ -1,7 +1,7 @@
 // The UI lab fixture: the lab (one jump host, no nginx), the test web UI on the appliance's
 // 203.0.113.10:443 (the port the jump host permits), and a broker (API + UI listener on loopback
 // inside the broker namespace) whose UI proxy reaches the appliance through the pooled jump chain.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ import { selfSignedCert, type TlsCert } from '../lab/keys.js';
 import type { Lab } from '../lab/lab.js';
 import { readText, waitFor, type Daemon } from '../lab/proc.js';
 import { startLab } from '../lab/topology.js';
-import { call, FakeExecutor, testPki, type Pki } from '../unit/server/harness.js';
+import { call, FakeExecutor, SERVER_TLS, testPki, writeServerTls, type Pki } from '../unit/server/harness.js';
 
 /** tsx's ESM loader by absolute path: the daemon starts with cwd / inside the appliance's namespaces */
 const TSX_LOADER = join(import.meta.dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs');
@@ -59,14 +59,11 @@ export async function startUiLab(): Promise<UiLab> {
     const pki = await testPki();
     const dir = mkdtempSync(join(tmpdir(), 'vnf-ui-lab-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    for (const sub of ['tls', 'dictionaries', 'audit']) mkdirSync(join(dir, sub), { recursive: true });
-    writeFileSync(join(dir, 'tls', 'server.pem'), pki.server.cert);
-    writeFileSync(join(dir, 'tls', 'server-key.pem'), pki.server.key);
-    writeFileSync(join(dir, 'tls', 'ca.pem'), pki.ca.certPem);
+    writeServerTls(dir, pki);
     const config = configFromObject({
       listen: '127.0.0.1:0',
       state_dir: dir,
-      tls: { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' },
+      tls: SERVER_TLS,
       clients: [{ match: { cn: 'admin-client' }, roles: ['admin'] }, { match: { fingerprint256: pki.operator.fingerprint256 }, roles: ['operator'] }],
       metrics: { enabled: false },
       timeouts: { connect_ms: 5_000 },

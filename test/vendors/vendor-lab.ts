@@ -2,6 +2,7 @@
 // Node process inside the lab's appliance namespaces on 203.0.113.10:<port> (reached from the
 // broker through the jump host), the appliance context for it, the `vnf-broker` CLI as a child
 // process, and the real API server (createServer + createExecutor) in-process on 127.0.0.1.
+import { expect } from 'vitest';
 import { resolve } from 'node:path';
 import type { ApplianceContext } from '../../src/dictionary/index.js';
 import { LAB_ADDR } from '../lab/addresses.js';
@@ -82,6 +83,16 @@ export interface ApiHarness {
   operation(service: string, operation: string, data?: Record<string, unknown>): Promise<Reply>;
   healthcheck(): Promise<Reply>;
   close(): Promise<void>;
+}
+
+/** The health checks pass through the broker CLI and through the API; `check` names the first one. */
+export async function expectHealthy(broker: ReturnType<typeof cliRunner>, api: ApiHarness, check: string): Promise<void> {
+  const out = await broker.healthcheck();
+  expect(out.code, out.stderr).toBe(0);
+  expect(out.json).toMatchObject({ ok: true, result: { checks: [{ name: check, status: 'pass' }] } });
+  const reply = await api.healthcheck();
+  expect(reply.status, reply.text).toBe(200);
+  expect(reply.json()).toMatchObject({ result: { ok: true } });
 }
 
 /** The real API server with the dictionary registered under its name, as `serve` wires it. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplianceContext } from '../../src/dictionary/index.js';
 import type { Lab } from '../lab/lab.js';
 import { labSkipReason, startLab } from '../lab/topology.js';
-import { cliRunner, startApi, startSimulator, vendorAppliance, type ApiHarness, type Simulator } from './vendor-lab.js';
+import { cliRunner, expectHealthy, startApi, startSimulator, vendorAppliance, type ApiHarness, type Simulator } from './vendor-lab.js';
 
 const skip = labSkipReason();
 if (skip && process.env.REQUIRE_LAB === '1') throw new Error(`lab required: ${skip}`);
@@ -45,12 +45,7 @@ describe.skipIf(skip !== undefined)('VyOS (HTTP API simulator in the lab)', () =
   });
 
   it('healthcheck passes (CLI and API)', async () => {
-    const out = await broker.healthcheck();
-    expect(out.code, out.stderr).toBe(0);
-    expect(out.json).toMatchObject({ ok: true, result: { checks: [{ name: 'api_version', status: 'pass' }] } });
-    const reply = await api.healthcheck();
-    expect(reply.status, reply.text).toBe(200);
-    expect(reply.json()).toMatchObject({ result: { ok: true } });
+    await expectHealthy(broker, api, 'api_version');
   });
 
   it('CLI (1.5): FIREWALL_RULES create with commit-confirm → list shows rule 10 → delete → gone', async () => {

@@ -136,21 +136,26 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The API listener's TLS files in a state dir (+ `dictionaries/`, `audit/`), as `SERVER_TLS` names them. */
+export const SERVER_TLS = { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' };
+export function writeServerTls(dir: string, pki: Pki): void {
+  for (const sub of ['tls', 'dictionaries', 'audit']) mkdirSync(join(dir, sub), { recursive: true });
+  writeFileSync(join(dir, SERVER_TLS.cert_file), pki.server.cert);
+  writeFileSync(join(dir, SERVER_TLS.key_file), pki.server.key);
+  writeFileSync(join(dir, SERVER_TLS.client_ca_file), pki.ca.certPem);
+}
+
 export async function startHarness(overrides: Record<string, unknown> = {}, existingDir?: string, extra: { onClose?: () => void } = {}): Promise<Harness> {
   const pki = await testPki();
   const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'vnf-server-'));
-  mkdirSync(join(dir, 'tls'), { recursive: true });
-  mkdirSync(join(dir, 'dictionaries'), { recursive: true });
-  writeFileSync(join(dir, 'tls', 'server.pem'), pki.server.cert);
-  writeFileSync(join(dir, 'tls', 'server-key.pem'), pki.server.key);
-  writeFileSync(join(dir, 'tls', 'ca.pem'), pki.ca.certPem);
+  writeServerTls(dir, pki);
   if (!existingDir) writeFileSync(join(dir, 'dictionaries', 'testvnf.yaml'), TEST_DICTIONARY);
   let config: BrokerConfig;
   try {
     config = configFromObject({
     listen: '127.0.0.1:0',
     state_dir: dir,
-    tls: { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' },
+    tls: SERVER_TLS,
     clients: [
       { match: { cn: 'admin-client' }, roles: ['admin'] },
       { match: { fingerprint256: pki.operator.fingerprint256 }, roles: ['operator'] },

@@ -1,6 +1,6 @@
 // The web UI proxy end to end on 127.0.0.1: the API opens a session, the UI listener exchanges the
 // link for a cookie and proxies (through ConnectionPool.stream) to local upstream web UIs.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { configFromObject } from '../../../src/config/index.js';
 import { DictionaryRegistry } from '../../../src/dictionary/index.js';
 import { createServer, poolUiConnector, type BrokerServer } from '../../../src/server/index.js';
 import { ConnectionPool, MemoryKnownCerts, MemoryKnownHosts } from '../../../src/transport/index.js';
-import { call, FakeExecutor, testPki, type Pki } from '../server/harness.js';
+import { call, FakeExecutor, SERVER_TLS, testPki, writeServerTls, type Pki } from '../server/harness.js';
 import { BULK_BYTES, BULK_PATTERN, cookieOf, startRawUpstream, startUpstream, uiRequest, until, wsConnect, type Upstream } from './helpers.js';
 
 let pki: Pki;
@@ -51,16 +51,11 @@ beforeAll(async () => {
   plain = await startUpstream();
   secure = await startUpstream({ cert: pki.server.cert, key: pki.server.key });
   dir = mkdtempSync(join(tmpdir(), 'vnf-ui-'));
-  mkdirSync(join(dir, 'tls'), { recursive: true });
-  mkdirSync(join(dir, 'dictionaries'), { recursive: true });
-  mkdirSync(join(dir, 'audit'), { recursive: true });
-  writeFileSync(join(dir, 'tls', 'server.pem'), pki.server.cert);
-  writeFileSync(join(dir, 'tls', 'server-key.pem'), pki.server.key);
-  writeFileSync(join(dir, 'tls', 'ca.pem'), pki.ca.certPem);
+  writeServerTls(dir, pki);
   const config = configFromObject({
     listen: '127.0.0.1:0',
     state_dir: dir,
-    tls: { cert_file: 'tls/server.pem', key_file: 'tls/server-key.pem', client_ca_file: 'tls/ca.pem' },
+    tls: SERVER_TLS,
     clients: [
       { match: { cn: 'admin-client' }, roles: ['admin'] },
       { match: { fingerprint256: pki.operator.fingerprint256 }, roles: ['operator'] },
