@@ -10,9 +10,8 @@
 // - envelope `{http_method, results, vdom, path, name, mkey, status, http_status, revision, serial, version, build}`
 // - `/api/v2/cmdb/?filter=field==value` on GET (FortiOS filter syntax, `==` only), `/api/v2/monitor/system/status`
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { CertFactory } from '../../helpers/tls-fakes.js';
+import { listenHttps } from '../https-server.js';
 
 type Obj = Record<string, unknown>;
 interface Table { key: string; auto: boolean; rows: Obj[]; required: string[] }
@@ -227,23 +226,12 @@ export async function startFortigateSimulator(o: FortigateOptions): Promise<Fort
     return fail(res, method, tableName, 405, -1);
   };
 
-  const sockets = new Set<Socket>();
-  const server: Server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
-    let text = '';
-    let size = 0;
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => { size += c.length; if (size <= 1 << 20) text += c; });
-    req.on('end', () => {
-      try { handle(req, res, text); } catch (e) { if (!res.headersSent) { res.writeHead(500); } res.end(String(e)); }
-    });
-  });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port ?? 0, host, resolve); });
+  const listener = await listenHttps(cert, host, o.port ?? 0, handle);
   return {
-    port: (server.address() as AddressInfo).port,
+    port: listener.port,
     fingerprint256: cert.fingerprint256,
     tables,
     seen,
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => { certs.cleanup(); resolve(); }); }),
+    close: async () => { await listener.close(); certs.cleanup(); },
   };
 }

@@ -11,9 +11,8 @@
 // - errors {"error":400,"message":"Bad Request","detail":"..."} and {"error":404,"message":"Not Found"}
 // - no commit: writes are live at once; duplicates of firewall/NAT rules and routes are allowed
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { CertFactory } from '../../helpers/tls-fakes.js';
+import { listenHttps } from '../https-server.js';
 
 type Rec = Record<string, string>;
 interface Menu {
@@ -220,19 +219,9 @@ export async function startRouterosSimulator(o: RouterosOptions): Promise<Router
     }
   };
 
-  const sockets = new Set<Socket>();
-  const server: Server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => { if (text.length < 1 << 20) text += c; });
-    req.on('end', () => {
-      try { handle(req, res, text); } catch (e) { if (!res.headersSent) res.writeHead(500); res.end(String(e)); }
-    });
-  });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port ?? 0, host, resolve); });
+  const listener = await listenHttps(cert, host, o.port ?? 0, handle);
   return {
-    port: (server.address() as AddressInfo).port, fingerprint256: cert.fingerprint256, menus, users, seen,
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => { certs.cleanup(); resolve(); }); }),
+    port: listener.port, fingerprint256: cert.fingerprint256, menus, users, seen,
+    close: async () => { await listener.close(); certs.cleanup(); },
   };
 }

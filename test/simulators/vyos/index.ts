@@ -13,9 +13,8 @@
 // - a global lock: while a commit runs (commitMs), every other call gets nginx's 504 Gateway Time-out
 // Rule numbers (firewall, NAT) are chosen by the client: the id is known before the call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { CertFactory } from '../../helpers/tls-fakes.js';
+import { listenHttps } from '../https-server.js';
 
 type Node = { [name: string]: Node | string };
 interface Op { op: string; path: string[]; value?: string }
@@ -283,29 +282,19 @@ export async function startVyosSimulator(o: VyosOptions): Promise<VyosSimulator>
     }
   };
 
-  const sockets = new Set<Socket>();
-  const server: Server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => { if (text.length < 1 << 20) text += c; });
-    req.on('end', () => {
-      handle(req, res, text).catch((e: unknown) => { if (!res.headersSent) res.writeHead(500); res.end(String(e)); });
-    });
-  });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port ?? 0, host, resolve); });
+  const listener = await listenHttps(cert, host, o.port ?? 0, handle);
   return {
-    port: (server.address() as AddressInfo).port,
+    port: listener.port,
     fingerprint256: cert.fingerprint256,
     certPem: cert.cert,
     config: () => clone(running),
     get lockRefusals() { return lockRefusals; },
     get commits() { return commits; },
     pendingConfirm: () => confirm !== undefined,
-    close: () => new Promise((resolve) => {
+    close: async () => {
       if (confirm) clearTimeout(confirm.timer);
-      for (const s of sockets) s.destroy();
-      server.close(() => { certs.cleanup(); resolve(); });
-    }),
+      await listener.close();
+      certs.cleanup();
+    },
   };
 }
